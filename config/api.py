@@ -1,0 +1,77 @@
+"""The API's error envelope: ``{"error": {"code", "message", "fields"}}`` for every error."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import STATUS_BY_CODE, DomainError
+
+DRF_CODES = {
+    exceptions.ValidationError: "invalid",
+    exceptions.ParseError: "invalid",
+    exceptions.UnsupportedMediaType: "invalid",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "not_authenticated",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.Throttled: "rate_limited",
+    exceptions.NotAcceptable: "invalid",
+}
+
+
+def error_response(
+    code: str, message: str, fields: dict[str, Any] | None = None, *, status_code: int | None = None
+) -> Response:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return Response(body, status=status_code or STATUS_BY_CODE.get(code, 400))
+
+
+def flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested validation detail as ``{"field" or "field.sub": ["message", …]}``."""
+    if isinstance(detail, dict):
+        fields: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = key if not prefix else f"{prefix}.{key}"
+            if key == "non_field_errors" and not prefix:
+                name = "non_field_errors"
+            fields.update(flatten_fields(value, name))
+        return fields
+    if isinstance(detail, list) and detail and all(isinstance(d, (dict, list)) for d in detail):
+        fields = {}
+        for index, value in enumerate(detail):
+            fields.update(flatten_fields(value, f"{prefix}.{index}" if prefix else str(index)))
+        return fields
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(m) for m in messages]}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return error_response(exc.code, exc.message, exc.fields)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = next((c for cls, c in DRF_CODES.items() if isinstance(exc, cls)), "invalid")
+    if isinstance(exc, exceptions.ValidationError):
+        fields = flatten_fields(exc.detail)
+        message = "Some fields are not valid."
+        if list(fields) == ["non_field_errors"]:
+            message = fields["non_field_errors"][0]
+    else:
+        fields = {}
+        message = str(getattr(exc, "detail", exc))
+    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and code != "rate_limited":
+        code = "rate_limited"
+    envelope = error_response(code, message, fields, status_code=response.status_code)
+    for header, value in response.items():
+        envelope[header] = value  # keeps Retry-After, WWW-Authenticate, Allow
+    return envelope

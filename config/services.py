@@ -1,0 +1,47 @@
+"""Fail fast, with a fix, when the test suite's PostgreSQL or Redis is not reachable.
+
+Run as ``python -m config.services`` (``make test`` does).
+"""
+
+import os
+import socket
+import sys
+from urllib.parse import urlparse
+
+HOW_TO_START = (
+    "Start them with `docker compose up -d postgres redis`, or on this machine kind with "
+    "`bash .ci/run` (it starts PostgreSQL and Redis when they are stopped)."
+)
+
+
+def reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 2
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    import config.settings_test  # noqa: F401  (sets the default URLs)
+
+    missing = [
+        f"{name} at {url}"
+        for name, url, port in (
+            ("PostgreSQL", os.environ["DATABASE_URL"], 5432),
+            ("Redis", os.environ["REDIS_URL"], 6379),
+        )
+        if not reachable(url, port)
+    ]
+    if missing:
+        print(f"Cannot reach {' and '.join(missing)}. {HOW_TO_START}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
