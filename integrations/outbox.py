@@ -35,7 +35,7 @@ def enqueue_booking_sync(*, booking: Booking, action: str) -> list[SyncJob]:
 
 
 def _poke_workers(job_ids: list[str]) -> None:
-    from integrations.tasks import run_sync_job  # noqa: PLC0415  (tasks import this module)
+    from integrations.tasks import run_sync_job  # here: the tasks module imports this one
 
     for job_id in job_ids:
         run_sync_job.delay(job_id=job_id)
