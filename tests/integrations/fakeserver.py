@@ -7,6 +7,7 @@ circuits and timeouts are exercised end to end.
 
 from __future__ import annotations
 
+import abc
 import json
 import threading
 import time
@@ -49,7 +50,7 @@ class Failure:
     hang_seconds: float = 0.0
 
 
-class FakeProvider:
+class FakeProvider(abc.ABC):
     """Subclass and implement ``handle``; start with ``with FakeX() as fake: fake.url``."""
 
     def __init__(self) -> None:
@@ -80,8 +81,9 @@ class FakeProvider:
         return f"http://{host}:{port}"
 
     # --- what subclasses implement ---------------------------------------------------
+    @abc.abstractmethod
     def handle(self, request: Request) -> Response:
-        raise NotImplementedError  # each provider fake answers in its own wire format
+        """Answer ``request`` in the provider's wire format."""
 
     # --- plumbing --------------------------------------------------------------------
     def _dispatch(self, request: Request) -> Response:
