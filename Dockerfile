@@ -1,0 +1,33 @@
+# One image for web, worker and beat (compose.yaml picks the command).
+FROM python:3.11-slim AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system app && useradd --system --gid app --home-dir /app --shell /usr/sbin/nologin app
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY sellers ./sellers
+COPY scheduling ./scheduling
+COPY routing ./routing
+COPY bookings ./bookings
+COPY waitlist ./waitlist
+COPY integrations ./integrations
+RUN pip install .
+COPY manage.py ./
+COPY templates ./templates
+COPY static ./static
+
+# collectstatic needs settings that import without production secrets.
+RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only \
+    FIELD_ENCRYPTION_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    python manage.py collectstatic --noinput --verbosity 0 \
+    && chown -R app:app /app
+
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
