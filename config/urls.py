@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import TemplateView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("schedule/", include("bookings.urls")),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
 ]

@@ -42,7 +42,7 @@ def _check_aware(name: str, value: dt.datetime) -> None:
 
 @dataclass(frozen=True, slots=True)
 class WeeklyRule:
-    """Working hours repeated every week: `start`–`end` wall-clock on `weekday` (0 = Monday).
+    """Working hours repeated every week: `start`-`end` wall-clock on `weekday` (0 = Monday).
 
     The times are in the seller's zone. Several rules may cover the same weekday; where they
     overlap or touch they form one continuous working interval. ``end == time(0)`` means
