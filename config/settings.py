@@ -167,16 +167,16 @@ EMAIL_URL = conf.url("EMAIL_URL", None, {"smtp", "smtps", "submission", "console
 if EMAIL_URL:
     globals().update(env.email_url_config(EMAIL_URL))
 else:
-    EMAIL_BACKEND = env.str(
-        "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = (
+        env.str("EMAIL_BACKEND", default="") or "django.core.mail.backends.console.EmailBackend"
     )
 ANYMAIL = {k[len("ANYMAIL_") :]: v for k, v in env.ENVIRON.items() if k.startswith("ANYMAIL_")}
 
 # Providers: each is on only when its credentials are set.
 GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
 GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="")
-GOOGLE_REDIRECT_URI = env.str(
-    "GOOGLE_REDIRECT_URI", default=f"{BASE_URL}/integrations/google/callback/"
+GOOGLE_REDIRECT_URI = (
+    env.str("GOOGLE_REDIRECT_URI", default="") or f"{BASE_URL}/integrations/google/callback/"
 )
 HUBSPOT_ACCESS_TOKEN = env.str("HUBSPOT_ACCESS_TOKEN", default="")
 PIPEDRIVE_API_TOKEN = env.str("PIPEDRIVE_API_TOKEN", default="")
