@@ -1,0 +1,78 @@
+"""Back office for the outbox: what is waiting, what failed, and why."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.text import Truncator
+
+from bookings.admin import BookingAdmin
+from integrations.models import SyncJob
+from routing.admin import pretty_json
+
+
+class SyncJobInline(admin.TabularInline):
+    model = SyncJob
+    extra = 0
+    fields = ("target", "action", "status", "attempts", "not_before", "finished_at", "last_error")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+# bookings does not import integrations: the outbox adds its inline to the booking page.
+BookingAdmin.inlines = [*BookingAdmin.inlines, SyncJobInline]
+
+
+@admin.register(SyncJob)
+class SyncJobAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "booking",
+        "target",
+        "action",
+        "status",
+        "attempts_of_max",
+        "not_before",
+        "last_error_short",
+    )
+    list_filter = ("status", "target", "action")
+    search_fields = ("booking__email", "booking__name", "=booking__id", "last_error")
+    autocomplete_fields = ("booking",)
+    date_hierarchy = "not_before"
+    list_select_related = ("booking__seller",)
+    readonly_fields = (
+        "id",
+        "attempts",
+        "locked_until",
+        "last_error",
+        "payload_pretty",
+        "created_at",
+        "updated_at",
+        "finished_at",
+    )
+    fields = (
+        "id",
+        "booking",
+        ("target", "action"),
+        "status",
+        ("attempts", "max_attempts"),
+        "not_before",
+        "locked_until",
+        "last_error",
+        "payload_pretty",
+        ("created_at", "updated_at", "finished_at"),
+    )
+
+    @admin.display(description="attempts", ordering="attempts")
+    def attempts_of_max(self, job: SyncJob) -> str:
+        return f"{job.attempts}/{job.max_attempts}"
+
+    @admin.display(description="last error")
+    def last_error_short(self, job: SyncJob) -> str:
+        return Truncator(job.last_error).chars(80)
+
+    @admin.display(description="payload")
+    def payload_pretty(self, job: SyncJob) -> str:
+        return pretty_json(job.payload)

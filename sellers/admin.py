@@ -1,0 +1,204 @@
+"""Back office for sellers, teams and their calendar links.
+
+Calendar tokens are never shown: the token columns are excluded from every form and
+deferred in every queryset, so the admin neither displays, edits nor even decrypts them (a
+deferred field is also left out of ``save()``, so editing a connection keeps its tokens).
+Working hours and overrides are added to the seller's page by ``scheduling.admin``:
+dependencies run one way, and sellers does not import scheduling.
+"""
+
+from django.contrib import admin
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.http import HttpRequest
+
+from sellers.models import (
+    BusyInterval,
+    CalendarConnection,
+    Seller,
+    SellerMetric,
+    Team,
+    TeamMembership,
+)
+
+SECRET_FIELDS = ("access_token", "refresh_token", "channel_token")
+
+
+def connections_without_secrets(queryset: QuerySet) -> QuerySet:
+    """Connections with the encrypted columns deferred and a ``has_token`` flag computed in SQL."""
+    return queryset.defer(*SECRET_FIELDS).annotate(
+        has_token=ExpressionWrapper(
+            ~Q(access_token="") | ~Q(refresh_token=""), output_field=BooleanField()
+        )
+    )
+
+
+@admin.display(boolean=True, description="token stored")
+def token_stored(connection: CalendarConnection) -> bool:
+    return bool(getattr(connection, "has_token", False))
+
+
+class CalendarConnectionInline(admin.TabularInline):
+    model = CalendarConnection
+    extra = 0
+    fields = (
+        "provider",
+        "account_email",
+        "status",
+        "write_calendar_id",
+        token_stored,
+        "token_expires_at",
+        "last_synced_at",
+        "last_error",
+    )
+    readonly_fields = (token_stored, "token_expires_at", "last_synced_at", "last_error")
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return connections_without_secrets(super().get_queryset(request))
+
+
+@admin.register(Seller)
+class SellerAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "email",
+        "country",
+        "region",
+        "timezone",
+        "weight",
+        "is_active",
+        "last_assigned_at",
+    )
+    list_filter = ("is_active", "region", "country", "teams")
+    search_fields = ("name", "email", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("user",)
+    readonly_fields = ("id", "last_assigned_at", "created_at", "updated_at")
+    list_select_related = ("user",)
+    fieldsets = (
+        (None, {"fields": ("id", "name", "email", "slug", "user", "is_active")}),
+        ("Where and how", {"fields": ("country", "region", "languages", "timezone")}),
+        ("Routing", {"fields": ("weight", "last_assigned_at")}),
+        ("Timestamps", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+    inlines = [CalendarConnectionInline]
+
+
+class TeamMembershipInline(admin.TabularInline):
+    model = TeamMembership
+    extra = 0
+    autocomplete_fields = ("seller",)
+    readonly_fields = ("joined_at",)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "member_count", "created_at")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("id", "created_at")
+    inlines = [TeamMembershipInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, team: Team) -> int:
+        return team.member_count
+
+
+@admin.register(TeamMembership)
+class TeamMembershipAdmin(admin.ModelAdmin):
+    list_display = ("seller", "team", "joined_at")
+    list_filter = ("team",)
+    search_fields = ("seller__name", "seller__email", "team__name")
+    autocomplete_fields = ("seller", "team")
+    list_select_related = ("seller", "team")
+
+
+@admin.register(CalendarConnection)
+class CalendarConnectionAdmin(admin.ModelAdmin):
+    list_display = (
+        "account_email",
+        "seller",
+        "provider",
+        "status",
+        token_stored,
+        "token_expires_at",
+        "last_synced_at",
+        "channel_expires_at",
+    )
+    list_filter = ("provider", "status")
+    search_fields = ("account_email", "seller__name", "seller__email", "channel_id")
+    autocomplete_fields = ("seller",)
+    list_select_related = ("seller",)
+    exclude = SECRET_FIELDS
+    readonly_fields = (
+        "id",
+        token_stored,
+        "token_expires_at",
+        "scopes",
+        "sync_token",
+        "channel_id",
+        "channel_resource_id",
+        "channel_expires_at",
+        "last_synced_at",
+        "last_error",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("id", "seller", "provider", "account_email", "status")}),
+        ("Calendars", {"fields": ("busy_calendar_ids", "write_calendar_id")}),
+        (
+            "Sync (managed by the system)",
+            {
+                "fields": (
+                    token_stored,
+                    "token_expires_at",
+                    "scopes",
+                    "sync_token",
+                    "channel_id",
+                    "channel_resource_id",
+                    "channel_expires_at",
+                    "last_synced_at",
+                    "last_error",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return connections_without_secrets(super().get_queryset(request))
+
+
+@admin.register(BusyInterval)
+class BusyIntervalAdmin(admin.ModelAdmin):
+    list_display = ("seller", "start", "end", "source", "external_id", "updated_at")
+    list_filter = ("source",)
+    search_fields = ("seller__name", "seller__email", "external_id", "source")
+    autocomplete_fields = ("seller", "connection")
+    date_hierarchy = "start"
+    list_select_related = ("seller",)
+    readonly_fields = ("external_id", "updated_at")
+
+
+@admin.register(SellerMetric)
+class SellerMetricAdmin(admin.ModelAdmin):
+    list_display = (
+        "date",
+        "seller",
+        "country",
+        "bookings",
+        "cancelled",
+        "rescheduled",
+        "completed",
+        "no_show",
+    )
+    list_filter = ("country", "seller")
+    search_fields = ("seller__name", "seller__email")
+    autocomplete_fields = ("seller",)
+    date_hierarchy = "date"
+    list_select_related = ("seller",)
