@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
+
+from scheduling.views import HomeView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("schedule/", include("bookings.urls")),
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", HomeView.as_view(), name="home"),
 ]
