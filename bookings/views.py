@@ -1,0 +1,235 @@
+"""Public booking pages: server-rendered shells that talk to the public JSON API in the browser.
+
+The pages never write anything themselves. Booking, cancelling and rescheduling go through
+``/api/v1/public/…`` from ``static/js/booking.js`` (session-less, so no CSRF token is
+needed); these views only read, render, and build the calendar file.
+"""
+
+import datetime as dt
+import hashlib
+import re
+import zoneinfo
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django_countries import countries
+from icalendar import Calendar, Event
+
+from bookings.models import Booking, BookingStatus
+from scheduling.models import LocationType, MeetingType, SchedulingPage
+
+DEFAULT_BRAND = "#2563eb"
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Location types whose details are meant for the prospect (an address, a link).
+SHOWN_DETAILS = {LocationType.IN_PERSON, LocationType.CUSTOM}
+
+
+def not_found(request: HttpRequest, what: str) -> HttpResponse:
+    return render(request, "bookings/not_found.html", {"what": what}, status=404)
+
+
+def brand_color(page: SchedulingPage) -> str:
+    """The page's colour when it is a plain hex colour (it goes into a style attribute)."""
+    return page.brand_color if HEX_COLOUR.match(page.brand_color or "") else DEFAULT_BRAND
+
+
+def location_label(meeting_type: MeetingType) -> str:
+    label = str(LocationType(meeting_type.location_type).label)
+    if meeting_type.location_type in SHOWN_DETAILS and meeting_type.location_details:
+        return f"{label} · {meeting_type.location_details}"
+    return label
+
+
+def active_page(slug: str) -> SchedulingPage | None:
+    return (
+        SchedulingPage.objects.select_related("seller", "team")
+        .filter(slug=slug, is_active=True)
+        .first()
+    )
+
+
+def page_context(page: SchedulingPage) -> dict[str, object]:
+    return {
+        "page": page,
+        "brand_color": brand_color(page),
+        "host_name": page.seller.name if page.seller_id else "",
+    }
+
+
+def page_view(request: HttpRequest, page: str) -> HttpResponse:
+    """`/schedule/{page}/`: the page's active meeting types."""
+    scheduling_page = active_page(page)
+    if scheduling_page is None:
+        return not_found(request, "booking page")
+    meeting_types = [
+        {"obj": mt, "location": location_label(mt)}
+        for mt in scheduling_page.meeting_types.filter(is_active=True).order_by("order", "name")
+    ]
+    context = page_context(scheduling_page) | {"meeting_types": meeting_types}
+    return render(request, "bookings/page.html", context)
+
+
+def meeting_type_view(request: HttpRequest, page: str, meeting_type: str) -> HttpResponse:
+    """`/schedule/{page}/{meeting_type}/`: calendar, slots and the booking form."""
+    scheduling_page = active_page(page)
+    if scheduling_page is None:
+        return not_found(request, "booking page")
+    mt = scheduling_page.meeting_types.filter(slug=meeting_type, is_active=True).first()
+    if mt is None:
+        return not_found(request, "meeting type")
+    api_base = f"/api/v1/public/pages/{scheduling_page.slug}/{mt.slug}/"
+    config = {
+        "mode": "book",
+        "slotsUrl": f"{api_base}slots/",
+        "bookUrl": f"{api_base}bookings/",
+        "manageUrl": reverse("bookings:manage", kwargs={"token": "TOKEN"}),
+        "pageTimezone": str(scheduling_page.timezone),
+        "duration": mt.duration,
+        "maxDaysAhead": mt.max_days_ahead,
+    }
+    context = page_context(scheduling_page) | {
+        "meeting_type": mt,
+        "location": location_label(mt),
+        "questions": mt.questions or [],
+        "countries": list(countries),
+        "config": config,
+    }
+    return render(request, "bookings/meeting_type.html", context)
+
+
+def token_hash(token: str) -> str:
+    # Same scheme as the booking service: only the SHA-256 hex of the token is stored.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def booking_for_token(token: str) -> Booking:
+    """The booking a manage token points at; ``Http404`` when none (or the link expired)."""
+    if not token or len(token) > 128:
+        raise Http404
+    booking = (
+        Booking.objects.select_related("seller", "meeting_type__page")
+        .filter(manage_token_hash=token_hash(token))
+        .first()
+    )
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def meeting_location(booking: Booking) -> dict[str, str]:
+    label = str(LocationType(booking.location_type).label)
+    if booking.meeting_url:
+        return {"label": label, "value": booking.meeting_url, "url": booking.meeting_url}
+    value = booking.location
+    if not value and booking.location_type in SHOWN_DETAILS:
+        value = booking.meeting_type.location_details
+    if booking.location_type == LocationType.GOOGLE_MEET and not value:
+        value = "The Google Meet link will be in your calendar invitation."
+    return {"label": label, "value": value, "url": value if value.startswith("https://") else ""}
+
+
+def event_title(booking: Booking) -> str:
+    return f"{booking.meeting_type.name} with {booking.seller.name}"
+
+
+def event_details(booking: Booking, manage_url: str) -> str:
+    lines = []
+    if booking.meeting_type.description:
+        lines.append(booking.meeting_type.description)
+    if booking.meeting_url:
+        lines.append(f"Join: {booking.meeting_url}")
+    lines.append(f"Reschedule or cancel: {manage_url}")
+    return "\n\n".join(lines)
+
+
+def google_calendar_url(booking: Booking, manage_url: str) -> str:
+    def stamp(value: dt.datetime) -> str:
+        return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    query = {
+        "action": "TEMPLATE",
+        "text": event_title(booking),
+        "dates": f"{stamp(booking.start)}/{stamp(booking.end)}",
+        "details": event_details(booking, manage_url),
+        "location": meeting_location(booking)["value"],
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+def manage_view(request: HttpRequest, token: str) -> HttpResponse:
+    """`/schedule/manage/{token}/`: confirmation right after booking, and the manage page."""
+    try:
+        booking = booking_for_token(token)
+    except Http404:
+        return not_found(request, "booking")
+    page = booking.meeting_type.page
+    if booking.manage_token_expires_at <= timezone.now():
+        return render(
+            request, "bookings/expired.html", page_context(page) | {"booking": booking}, status=410
+        )
+    zone = zoneinfo.ZoneInfo(str(booking.timezone))
+    manage_url = request.build_absolute_uri()
+    manage_url = manage_url.split("?", 1)[0]
+    active = booking.status == BookingStatus.CONFIRMED and booking.start > timezone.now()
+    api_base = f"/api/v1/public/bookings/{token}/"
+    context = page_context(page) | {
+        "booking": booking,
+        "prospect_zone": zone,
+        "location": meeting_location(booking),
+        "active": active,
+        "cancelled": booking.status == BookingStatus.CANCELLED,
+        "just_booked": "booked" in request.GET,
+        "just_rescheduled": "rescheduled" in request.GET,
+        "google_url": google_calendar_url(booking, manage_url),
+        "ics_url": reverse("bookings:ics", kwargs={"token": token}),
+        "config": {
+            "mode": "manage",
+            "slotsUrl": f"{api_base}slots/",
+            "rescheduleUrl": f"{api_base}reschedule/",
+            "cancelUrl": f"{api_base}cancel/",
+            "pageTimezone": str(booking.timezone),
+            "duration": booking.meeting_type.duration,
+            "maxDaysAhead": booking.meeting_type.max_days_ahead,
+        },
+    }
+    return render(request, "bookings/manage.html", context)
+
+
+def booking_ics(booking: Booking, manage_url: str) -> bytes:
+    """An iCalendar file for the booking: stable UID (the booking id), SEQUENCE from the row."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Meetroute//Booking//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", str(booking.id))
+    event.add("sequence", booking.sequence)
+    event.add("dtstamp", timezone.now().astimezone(dt.UTC))
+    event.add("dtstart", booking.start.astimezone(dt.UTC))
+    event.add("dtend", booking.end.astimezone(dt.UTC))
+    event.add("summary", event_title(booking))
+    event.add("description", event_details(booking, manage_url))
+    location = meeting_location(booking)["value"]
+    if location:
+        event.add("location", location)
+    event.add("url", manage_url)
+    event.add("status", "CANCELLED" if booking.status == BookingStatus.CANCELLED else "CONFIRMED")
+    event.add("organizer", f"mailto:{booking.seller.email}", parameters={"CN": booking.seller.name})
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def ics_view(request: HttpRequest, token: str) -> HttpResponse:
+    """`/schedule/manage/{token}/invite.ics`: the booking as a calendar file."""
+    try:
+        booking = booking_for_token(token)
+    except Http404:
+        return not_found(request, "booking")
+    manage_url = request.build_absolute_uri(reverse("bookings:manage", kwargs={"token": token}))
+    response = HttpResponse(booking_ics(booking, manage_url), content_type="text/calendar")
+    response["Content-Disposition"] = 'attachment; filename="meeting.ics"'
+    response["Cache-Control"] = "no-store"
+    return response
