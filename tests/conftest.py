@@ -3,6 +3,9 @@ from rest_framework.test import APIClient
 
 from tests.factories import StaffFactory
 
+# Fixtures of the outbox tests (breakers, stand_in_handler).
+pytest_plugins = ["tests.integrations.outbox_fixtures"]
+
 
 @pytest.fixture
 def staff_user(db):

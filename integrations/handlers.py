@@ -1,0 +1,61 @@
+"""Which function does the work of an outbox target.
+
+Handler contract — ``handle(job: SyncJob) -> None``:
+- idempotent: running it twice for the same job (or after a crash half-way) has one effect
+  at the provider (upserts keyed by our booking id);
+- loads what it needs from ``job.booking`` (and ``job.payload``), writes external ids on
+  the booking (``save(update_fields=[...])``), returns None on success;
+- raises ``ProviderTransientError`` (retry, counts against the provider's circuit) or
+  ``ProviderPermanentError`` (stop, flag for manual sync);
+- never sets the ``*_synced`` / ``*_needs_manual_sync`` flags: the worker does.
+
+Handlers are imported lazily by dotted path, so a module that is missing or broken fails
+only its own target (the job is retried later), never the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from integrations.models import SyncJob
+
+Handler = Callable[["SyncJob"], None]
+
+HANDLERS: dict[str, str] = {
+    "calendar": "integrations.calendar.sync.handle",
+    "video": "integrations.video.sync.handle",
+    "pipedrive": "integrations.crm.sync.handle_pipedrive",
+    "hubspot": "integrations.crm.sync.handle_hubspot",
+    "email": "integrations.email.sync.handle",
+    "sms": "integrations.sms.sync.handle",
+}
+
+# Which booking flags a target's outcome sets: ``<flag>_synced`` / ``<flag>_needs_manual_sync``.
+FLAGS: dict[str, str] = {
+    "calendar": "calendar",
+    "video": "calendar",
+    "pipedrive": "pipedrive",
+    "hubspot": "hubspot",
+    "email": "email",
+    "sms": "sms",
+}
+
+
+class HandlerUnavailable(Exception):
+    """The target's handler cannot be imported (not installed yet, or broken)."""
+
+
+def get_handler(target: str) -> Handler:
+    """The handler for ``target``; raises HandlerUnavailable when it cannot be imported."""
+    try:
+        path = HANDLERS[target]
+    except KeyError:
+        raise HandlerUnavailable(f"no handler registered for target {target!r}") from None
+    try:
+        return import_string(path)
+    except ImportError as exc:
+        raise HandlerUnavailable(f"{path} cannot be imported: {exc}") from exc
