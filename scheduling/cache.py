@@ -1,0 +1,115 @@
+"""Version counters that key the slot cache, so a cached answer is never stale.
+
+Every seller has a version token in the cache, and so does "everyone" (overrides with no
+seller). Any write that can change a seller's slots replaces the token with a fresh random
+one (`bump_sellers`, `bump_global`); a slot response is cached under a key that contains the
+tokens of every eligible seller, so after a write the old entry is simply never read again.
+
+- Tokens are random, not counters: a token evicted from the cache comes back as a NEW
+  random value, never as an old one, so an evicted token cannot resurrect an old entry.
+- Writes bump twice: at once (same request, same test transaction) and again after commit,
+  because a request running between the first bump and the commit could have cached
+  pre-commit data under the new token.
+- The cache being down never breaks a read or a write: reads fall back to computing, bumps
+  are logged and skipped (entries also expire after `SLOTS_CACHE_SECONDS`).
+Signals (scheduling.signals) bump on model saves and deletes; code that uses
+``queryset.update()``/``bulk_create`` must call `bump_sellers` itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+SLOTS_CACHE_SECONDS = 60
+GLOBAL = "global"
+_PREFIX = "slots:v:"
+
+
+def _version_key(owner: object) -> str:
+    return f"{_PREFIX}{owner}"
+
+
+def _fresh() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def _set_tokens(owners: Iterable[object]) -> None:
+    keys = {_version_key(owner): _fresh() for owner in owners}
+    if not keys:
+        return
+    try:
+        cache.set_many(keys, timeout=None)
+    except Exception:  # the cache being down must not fail a write
+        logger.warning("slot cache: could not bump %d version(s)", len(keys), exc_info=True)
+
+
+def bump_sellers(seller_ids: Iterable[object]) -> None:
+    """Invalidate every cached slot answer that involves any of these sellers.
+
+    Changes the cache only (now and again after the surrounding transaction commits).
+    Idempotent in effect; never raises for a cache failure.
+    """
+    owners = sorted({str(seller_id) for seller_id in seller_ids if seller_id is not None})
+    if not owners:
+        return
+    _set_tokens(owners)
+    transaction.on_commit(lambda: _set_tokens(owners))
+
+
+def bump_global() -> None:
+    """Invalidate every cached slot answer (an override for everyone changed)."""
+    _set_tokens([GLOBAL])
+    transaction.on_commit(lambda: _set_tokens([GLOBAL]))
+
+
+def versions(seller_ids: Iterable[object]) -> dict[str, str] | None:
+    """The current tokens of these sellers and of "everyone": one `get_many`.
+
+    Missing tokens are created (one `set_many`). Returns None when the cache is unreachable,
+    meaning "do not cache".
+    """
+    owners = [str(seller_id) for seller_id in seller_ids] + [GLOBAL]
+    keys = [_version_key(owner) for owner in owners]
+    try:
+        found = cache.get_many(keys)
+        missing = {key: _fresh() for key in keys if key not in found}
+        if missing:
+            # Two processes racing here may each write a token; the loser's entry is just
+            # never read again, which costs a recomputation, never a stale answer.
+            cache.set_many(missing, timeout=None)
+            found.update(missing)
+    except Exception:
+        logger.warning("slot cache unreachable; computing without it", exc_info=True)
+        return None
+    return {owner: found[key] for owner, key in zip(owners, keys, strict=True)}
+
+
+def response_key(parts: dict[str, Any]) -> str:
+    """A cache key for a response: a hash of everything the answer depends on."""
+    raw = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return "slots:r:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("slot cache unreachable on read", exc_info=True)
+        return None
+
+
+def put(key: str, value: Any, timeout: int = SLOTS_CACHE_SECONDS) -> None:
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception:
+        logger.warning("slot cache unreachable on write", exc_info=True)

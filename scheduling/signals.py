@@ -1,0 +1,66 @@
+"""Slot cache invalidation on every model write the slot answer depends on.
+
+Pages and meeting types need nothing here: their `updated_at` and rules are part of the
+response key. Team membership is covered both ways: the eligible sellers are part of the
+key, and members joining or leaving are bumped. Bulk writes (`update()`, `bulk_create`)
+send no signals: their callers call `scheduling.cache.bump_sellers`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
+from django.dispatch import receiver
+
+from bookings.models import Booking
+from scheduling.cache import bump_global, bump_sellers
+from scheduling.models import AvailabilityOverride, AvailabilityRule
+from sellers.models import BusyInterval, Seller, Team, TeamMembership
+
+
+@receiver(post_save, sender=Booking, dispatch_uid="slots_booking_saved")
+@receiver(post_delete, sender=Booking, dispatch_uid="slots_booking_deleted")
+@receiver(post_save, sender=AvailabilityRule, dispatch_uid="slots_rule_saved")
+@receiver(post_delete, sender=AvailabilityRule, dispatch_uid="slots_rule_deleted")
+@receiver(post_save, sender=BusyInterval, dispatch_uid="slots_busy_saved")
+@receiver(post_delete, sender=BusyInterval, dispatch_uid="slots_busy_deleted")
+@receiver(post_save, sender=TeamMembership, dispatch_uid="slots_membership_saved")
+@receiver(post_delete, sender=TeamMembership, dispatch_uid="slots_membership_deleted")
+def _seller_row_changed(sender: type, instance: Any, **kwargs: Any) -> None:
+    # A booking moved to another seller frees time of the seller it was loaded with.
+    bump_sellers([instance.seller_id, getattr(instance, "_slots_loaded_seller_id", None)])
+
+
+@receiver(post_init, sender=Booking, dispatch_uid="slots_booking_loaded")
+def _booking_loaded(sender: type, instance: Booking, **kwargs: Any) -> None:
+    instance._slots_loaded_seller_id = instance.__dict__.get("seller_id")
+
+
+@receiver(post_save, sender=Seller, dispatch_uid="slots_seller_saved")
+@receiver(post_delete, sender=Seller, dispatch_uid="slots_seller_deleted")
+def _seller_changed(sender: type, instance: Seller, **kwargs: Any) -> None:
+    bump_sellers([instance.pk])
+
+
+@receiver(post_save, sender=AvailabilityOverride, dispatch_uid="slots_override_saved")
+@receiver(post_delete, sender=AvailabilityOverride, dispatch_uid="slots_override_deleted")
+def _override_changed(sender: type, instance: AvailabilityOverride, **kwargs: Any) -> None:
+    if instance.seller_id is None:
+        bump_global()
+    else:
+        bump_sellers([instance.seller_id])
+
+
+@receiver(m2m_changed, sender=Team.members.through, dispatch_uid="slots_members_changed")
+def _members_changed(
+    sender: type, instance: Any, action: str, pk_set: set[Any] | None, **kwargs: Any
+) -> None:
+    if not action.startswith("post_"):
+        return
+    if isinstance(instance, Seller):
+        bump_sellers([instance.pk])
+    elif pk_set:
+        bump_sellers(pk_set)
+    elif action == "post_clear":
+        bump_global()  # the cleared members are no longer known here
