@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_countries",
     "anymail",
@@ -178,6 +179,34 @@ GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="")
 GOOGLE_REDIRECT_URI = (
     env.str("GOOGLE_REDIRECT_URI", default="") or f"{BASE_URL}/integrations/google/callback/"
 )
+if bool(GOOGLE_CLIENT_ID) != bool(GOOGLE_CLIENT_SECRET):
+    raise ImproperlyConfigured("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together")
+# Endpoints are settings so tests (and proxies) can point the real client elsewhere.
+GOOGLE_API_ENDPOINT = conf.url(
+    "GOOGLE_API_ENDPOINT", "https://www.googleapis.com/calendar/v3/", {"http", "https"}
+)
+GOOGLE_AUTH_URI = conf.url(
+    "GOOGLE_AUTH_URI", "https://accounts.google.com/o/oauth2/auth", {"http", "https"}
+)
+GOOGLE_TOKEN_URI = conf.url("GOOGLE_TOKEN_URI", "https://oauth2.googleapis.com/token", {"http", "https"})
+GOOGLE_TIMEOUT = env.float("GOOGLE_TIMEOUT", default=10.0)  # seconds, every Google call
+GOOGLE_LIVE_CHECK_TIMEOUT = env.float("GOOGLE_LIVE_CHECK_TIMEOUT", default=2.0)
+# Push notifications need a public HTTPS address; without one, polling alone keeps busy time.
+GOOGLE_PUSH_ADDRESS = env.str(
+    "GOOGLE_PUSH_ADDRESS", default=f"{BASE_URL}/integrations/google/notifications/"
+)
+CALENDAR_SYNC_DAYS = conf.positive_int("CALENDAR_SYNC_DAYS", 60)
+# Service-account mode: one shared company calendar instead of per-seller OAuth.
+GOOGLE_SERVICE_ACCOUNT_FILE = env.str("GOOGLE_SERVICE_ACCOUNT_FILE", default="")
+GOOGLE_SHARED_CALENDAR_ID = env.str("GOOGLE_SHARED_CALENDAR_ID", default="")
+if bool(GOOGLE_SERVICE_ACCOUNT_FILE) != bool(GOOGLE_SHARED_CALENDAR_ID):
+    raise ImproperlyConfigured(
+        "GOOGLE_SERVICE_ACCOUNT_FILE and GOOGLE_SHARED_CALENDAR_ID must be set together"
+    )
+if GOOGLE_SERVICE_ACCOUNT_FILE and not Path(GOOGLE_SERVICE_ACCOUNT_FILE).is_file():
+    raise ImproperlyConfigured(
+        f"GOOGLE_SERVICE_ACCOUNT_FILE={GOOGLE_SERVICE_ACCOUNT_FILE!r} is not a readable file"
+    )
 HUBSPOT_ACCESS_TOKEN = env.str("HUBSPOT_ACCESS_TOKEN", default="")
 PIPEDRIVE_API_TOKEN = env.str("PIPEDRIVE_API_TOKEN", default="")
 PIPEDRIVE_COMPANY_DOMAIN = env.str("PIPEDRIVE_COMPANY_DOMAIN", default="")
@@ -208,6 +237,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Public booking API and authenticated configuration API.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from our own static files (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/meetroute")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("DJANGO_DEBUG", "true")
+# Tests make many requests from one address; throttling tests turn it on themselves.
+os.environ.setdefault("PUBLIC_THROTTLE_RATE", "off")
 
 from config.settings import *  # noqa: F403
 
