@@ -78,7 +78,13 @@
   }
 
   function slotLabel(iso, tz) {
-    return dayLabel(iso.slice(0, 10), false) + " · " + timeLabel(iso, tz) + " (" + tz + ")";
+    var day = new Intl.DateTimeFormat(undefined, {
+      weekday: "long",
+      month: "long",
+      day: "numeric",
+      timeZone: tz,
+    }).format(new Date(iso));
+    return day + " · " + timeLabel(iso, tz) + " (" + tz + ")";
   }
 
   function newIdempotencyKey() {
@@ -192,6 +198,7 @@
     this.year = today.y;
     this.month = today.m;
     this.days = {};
+    this.slotDates = {};
     this.selectedDate = null;
     this.selectedSlot = null;
     this.requestId = 0;
@@ -263,6 +270,7 @@
     this.prev.disabled = isCurrent || this.year * 12 + this.month < today.y * 12 + today.m;
     this.next.disabled = this.year * 12 + this.month >= last.y * 12 + last.m;
     this.days = {};
+    this.slotDates = {};
     this.renderGrid(true);
     this.daysBox.setAttribute("aria-busy", "true");
     this.root.classList.add("is-loading");
@@ -293,6 +301,9 @@
       var open = 0;
       (result.data.days || []).forEach(function (day) {
         self.days[day.date] = day.slots || [];
+        self.days[day.date].forEach(function (iso) {
+          self.slotDates[iso] = day.date;
+        });
         if (day.slots && day.slots.length) open += 1;
       });
       if (!open && self.autoAdvance > 0 && !self.next.disabled) {
@@ -380,8 +391,8 @@
   };
 
   Picker.prototype.selectSlot = function (iso) {
-    var date = iso.slice(0, 10);
-    if (this.selectedDate !== date && this.days[date]) this.selectDay(date, false);
+    var date = this.slotDates[iso];
+    if (date && this.selectedDate !== date) this.selectDay(date, false);
     this.selectedSlot = iso;
     Array.prototype.forEach.call(this.slotList.querySelectorAll(".slot"), function (b) {
       b.setAttribute("aria-pressed", b.getAttribute("data-slot") === iso ? "true" : "false");
