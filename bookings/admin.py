@@ -242,7 +242,12 @@ class BookingAdmin(admin.ModelAdmin):
     inlines = [BookingEventInline, ReminderInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("routing_decision__chosen")
+        # A select_related here switches list_select_related off: name every relation.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related, "routing_decision__chosen")
+        )
 
     @admin.display(description="start (UTC)", ordering="start")
     def start_utc(self, booking: Booking) -> str:
