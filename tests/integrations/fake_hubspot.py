@@ -1,0 +1,121 @@
+"""HubSpot CRM v3 objects API, as much as the adapter uses: contacts batch upsert by email,
+meetings and notes create / patch / search, with associations (v4 types) recorded.
+Checks the Bearer token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from tests.integrations.fakeserver import FakeProvider, Request, Response
+
+TOKEN = "pat-na1-test"
+OBJECT = re.compile(r"/crm/v3/objects/(meetings|notes)(?:/(search|\d+))?")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _error(status: int, message: str, category: str = "VALIDATION_ERROR") -> Response:
+    return Response(
+        status,
+        {"status": "error", "message": message, "correlationId": "fake", "category": category},
+    )
+
+
+class FakeHubSpot(FakeProvider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.contacts: dict[str, dict[str, Any]] = {}
+        self.objects: dict[str, dict[str, dict[str, Any]]] = {"meetings": {}, "notes": {}}
+        # (from type, from id, to id, association type id)
+        self.associations: list[tuple[str, str, str, int]] = []
+        self._next = 5000
+
+    @property
+    def meetings(self) -> dict[str, dict[str, Any]]:
+        return self.objects["meetings"]
+
+    @property
+    def notes(self) -> dict[str, dict[str, Any]]:
+        return self.objects["notes"]
+
+    def _id(self) -> str:
+        self._next += 1
+        return str(self._next)
+
+    def _record(self, object_id: str, properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {
+            "id": object_id,
+            "properties": properties,
+            "createdAt": _now(),
+            "updatedAt": _now(),
+            "archived": False,
+            **extra,
+        }
+
+    def handle(self, request: Request) -> Response:
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return _error(401, "Authentication credentials not found.", "INVALID_AUTHENTICATION")
+        if request.path == "/crm/v3/objects/contacts/batch/upsert" and request.method == "POST":
+            return self._upsert_contacts(request.json())
+        match = OBJECT.fullmatch(request.path)
+        if not match:
+            return _error(404, f"no route {request.method} {request.path}", "OBJECT_NOT_FOUND")
+        kind, tail = match.groups()
+        store = self.objects[kind]
+        if tail is None and request.method == "POST":
+            body = request.json()
+            object_id = self._id()
+            for association in body.get("associations") or []:
+                to_id = association["to"]["id"]
+                if to_id not in {c["id"] for c in self.contacts.values()}:
+                    return _error(400, f"contact {to_id} does not exist")
+                for spec in association["types"]:
+                    self.associations.append((kind, object_id, to_id, spec["associationTypeId"]))
+            store[object_id] = dict(body["properties"])
+            return Response(201, self._record(object_id, store[object_id]))
+        if tail == "search" and request.method == "POST":
+            results = [
+                self._record(object_id, props)
+                for object_id, props in store.items()
+                if self._matches(props, request.json().get("filterGroups") or [])
+            ]
+            return Response(200, {"total": len(results), "results": results})
+        if tail and tail.isdigit() and request.method == "PATCH":
+            if tail not in store:
+                return _error(404, "resource not found", "OBJECT_NOT_FOUND")
+            store[tail].update(request.json()["properties"])
+            return Response(200, self._record(tail, store[tail]))
+        return _error(405, f"{request.method} not allowed")
+
+    def _upsert_contacts(self, body: dict[str, Any]) -> Response:
+        results = []
+        for item in body["inputs"]:
+            if item.get("idProperty") != "email":
+                return _error(400, "idProperty must be a unique property such as email")
+            email = item["id"].lower()
+            new = email not in self.contacts
+            if new:
+                self.contacts[email] = {"id": self._id(), "properties": {}}
+            contact = self.contacts[email]
+            contact["properties"].update(item.get("properties") or {}, email=email)
+            results.append(self._record(contact["id"], contact["properties"], new=new))
+        return Response(
+            200,
+            {"status": "COMPLETE", "results": results, "startedAt": _now(), "completedAt": _now()},
+        )
+
+    @staticmethod
+    def _matches(props: dict[str, Any], groups: list[dict[str, Any]]) -> bool:
+        def one(f: dict[str, Any]) -> bool:
+            value = str(props.get(f["propertyName"], ""))
+            if f["operator"] == "CONTAINS_TOKEN":
+                return f["value"].lower() in re.split(r"[^a-z0-9]+", value.lower())
+            if f["operator"] == "EQ":
+                return value == f["value"]
+            raise AssertionError(f"operator {f['operator']} not faked")
+
+        return not groups or any(all(one(f) for f in g["filters"]) for g in groups)
