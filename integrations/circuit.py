@@ -99,7 +99,18 @@ class _CacheStore:
         cache.delete_many(keys)
 
 
+# After the store failed, this process skips it (allowing calls) for a few seconds instead
+# of paying the Redis client's connect retries on every call.
+_store_down_until = 0.0
+
+
+class StoreUnavailable(Exception):
+    pass
+
+
 def _store() -> _Store:
+    if time.monotonic() < _store_down_until:
+        raise StoreUnavailable("circuit state store marked down")
     backend = settings.CACHES["default"]["BACKEND"]
     if backend.startswith("django_redis."):
         from django_redis import get_redis_connection
@@ -112,8 +123,14 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
     try:
         from redis.exceptions import RedisError
     except ImportError:  # pragma: no cover - redis is a dependency
-        return (ConnectionError, TimeoutError)
-    return (RedisError, ConnectionError, TimeoutError)
+        return (StoreUnavailable, ConnectionError, TimeoutError)
+    return (StoreUnavailable, RedisError, ConnectionError, TimeoutError)
+
+
+def _store_failed(exc: BaseException) -> None:
+    global _store_down_until
+    if not isinstance(exc, StoreUnavailable):
+        _store_down_until = time.monotonic() + _setting("CIRCUIT_STORE_RETRY_SECONDS", 5)
 
 
 class CircuitBreaker:
@@ -145,6 +162,7 @@ class CircuitBreaker:
                 return False
             return store.add(self._trial_key, "1", self.trial_seconds)
         except _redis_errors() as exc:
+            _store_failed(exc)
             logger.warning("circuit %s: state store unreachable, allowing the call: %s", self, exc)
             return True
 
@@ -153,6 +171,7 @@ class CircuitBreaker:
         try:
             _store().delete(self._failures_key, self._open_until_key, self._trial_key)
         except _redis_errors() as exc:
+            _store_failed(exc)
             logger.warning("circuit %s: cannot record success: %s", self, exc)
 
     def record_failure(self) -> None:
@@ -168,13 +187,15 @@ class CircuitBreaker:
                 self._open(store)
                 logger.warning("circuit %s opened after %d consecutive failures", self, failures)
         except _redis_errors() as exc:
+            _store_failed(exc)
             logger.warning("circuit %s: cannot record failure: %s", self, exc)
 
     def state(self) -> str:
         """closed, open or half_open (for the admin and tests)."""
         try:
             open_until = self._open_until(_store())
-        except _redis_errors():
+        except _redis_errors() as exc:
+            _store_failed(exc)
             return CLOSED
         if open_until is None:
             return CLOSED
@@ -185,7 +206,8 @@ class CircuitBreaker:
         another caller holds the half-open trial, once that trial has had its time."""
         try:
             open_until = self._open_until(_store())
-        except _redis_errors():
+        except _redis_errors() as exc:
+            _store_failed(exc)
             open_until = None
         now = time.time()
         at = open_until if open_until is not None and open_until > now else now + self.trial_seconds
