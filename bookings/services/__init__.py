@@ -1,0 +1,36 @@
+"""Booking use cases. Views, tasks and the admin call these; they never write bookings
+themselves.
+
+- `create_booking` → `BookingResult` (booking, manage token, created?)
+- `cancel_booking`, `reschedule_booking`, `complete_booking`, `mark_no_show` → `Booking`
+Errors are `config.errors.DomainError`s: `Invalid` (400), `SlotUnavailable` and
+`NotActive` (409), `Conflict` (409), `FrequencyLimit` (429), `TokenExpired` (410),
+`NotFound` (404).
+"""
+
+from bookings.services.common import (
+    FrequencyLimit,
+    NotActive,
+    SlotUnavailable,
+    TokenExpired,
+)
+from bookings.services.create import BookingResult, create_booking
+from bookings.services.manage import (
+    cancel_booking,
+    complete_booking,
+    mark_no_show,
+    reschedule_booking,
+)
+
+__all__ = [
+    "BookingResult",
+    "FrequencyLimit",
+    "NotActive",
+    "SlotUnavailable",
+    "TokenExpired",
+    "cancel_booking",
+    "complete_booking",
+    "create_booking",
+    "mark_no_show",
+    "reschedule_booking",
+]

@@ -1,0 +1,210 @@
+"""Routing, the thin ORM side: which pool a prospect goes to, the figures the strategies
+weigh, the round-robin cursor and the stored decision. The choice itself is pure
+(`routing.strategies`), so is rule matching (`routing.rules`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+
+from bookings.models import Booking, BookingStatus
+from routing.models import RoutingDecision, RoutingRule, RoutingState
+from routing.rules import RuleSpec, first_matching
+from routing.strategies import CandidateStats, Choice, Fixed, RoutingContext, get_strategy
+from scheduling.eligibility import eligible_by_country, region_of_country, seller_region
+from scheduling.models import SchedulingPage
+from scheduling.selectors import eligible_sellers
+from sellers.models import Seller, TeamMembership
+
+#: Load and weighted shares count the bookings made in this many trailing days.
+LOAD_WINDOW = dt.timedelta(days=30)
+LOAD_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+
+
+@dataclass
+class Pool:
+    """Where a prospect is routed: the sellers to choose among and how.
+
+    ``key`` names the round-robin cursor (``page:<id>``, ``team:<id>``, ``seller:<id>``);
+    ``sellers`` are ordered by id (the round-robin order); ``rule`` is the rule that sent
+    the prospect here, if any.
+    """
+
+    key: str
+    strategy: str
+    sellers: list[Seller]
+    page: SchedulingPage
+    team_id: Any = None
+    rule: RoutingRule | None = None
+
+
+def page_pool(page: SchedulingPage, *, country: str = "") -> Pool:
+    """The page's own pool: its seller, or its team's eligible members (1 query at most)."""
+    sellers = eligible_sellers(page, country=country or None)
+    if page.seller_id:
+        return Pool(key=f"page:{page.pk}", strategy=Fixed.name, sellers=sellers, page=page)
+    return Pool(
+        key=f"page:{page.pk}",
+        strategy=page.routing,
+        sellers=sellers,
+        page=page,
+        team_id=page.team_id,
+    )
+
+
+def rule_pool(
+    page: SchedulingPage, *, country: str = "", answers: Mapping[str, Any]
+) -> Pool | None:
+    """The pool of the first active rule of ``page`` that matches the prospect, or None.
+
+    A rule sends to a seller (always them), a team (the page's strategy over its active
+    members) or another page (that page's pool and strategy). 1–2 queries.
+    """
+    rules = list(
+        RoutingRule.objects.filter(page=page, is_active=True)
+        .select_related("target_page", "target_page__seller", "target_seller")
+        .order_by("order", "name")
+    )
+    if not rules:
+        return None
+    specs = [RuleSpec(id=r.pk, conditions=tuple(r.conditions or ()), match=r.match) for r in rules]
+    hit = first_matching(specs, country=country, answers=answers)
+    if hit is None:
+        return None
+    rule = next(r for r in rules if r.pk == hit.id)
+    if rule.target_seller_id:
+        seller = rule.target_seller
+        sellers = [seller] if seller is not None and seller.is_active else []
+        pool = Pool(
+            key=f"seller:{rule.target_seller_id}", strategy=Fixed.name, sellers=sellers, page=page
+        )
+    elif rule.target_team_id:
+        sellers = list(
+            Seller.objects.filter(memberships__team_id=rule.target_team_id, is_active=True)
+            .distinct()
+            .order_by("id")
+        )
+        strategy = page.routing
+        if strategy == "by_country":
+            sellers = eligible_by_country(sellers, country or None)
+        pool = Pool(
+            key=f"team:{rule.target_team_id}",
+            strategy=strategy,
+            sellers=sellers,
+            page=page,
+            team_id=rule.target_team_id,
+        )
+    else:
+        assert rule.target_page is not None
+        pool = page_pool(rule.target_page, country=country)
+    pool.rule = rule
+    return pool
+
+
+def candidate_stats(
+    sellers: Sequence[Seller], *, team_id: Any = None, now: dt.datetime | None = None
+) -> list[CandidateStats]:
+    """The figures of each seller: load in the trailing window, weight, recency, place,
+    and whether they joined inside the window. 1–2 queries."""
+    now = now or timezone.now()
+    since = now - LOAD_WINDOW
+    ids = [s.pk for s in sellers]
+    loads = dict(
+        Booking.objects.filter(seller_id__in=ids, status__in=LOAD_STATUSES, created_at__gte=since)
+        .values_list("seller_id")
+        .annotate(n=Count("id"))
+        .values_list("seller_id", "n")
+    )
+    joined: dict[Any, dt.datetime] = {}
+    if team_id is not None:
+        joined = dict(
+            TeamMembership.objects.filter(team_id=team_id, seller_id__in=ids).values_list(
+                "seller_id", "joined_at"
+            )
+        )
+    stats = []
+    for seller in sellers:
+        arrived = max(seller.created_at, joined.get(seller.pk, seller.created_at))
+        stats.append(
+            CandidateStats(
+                seller_id=str(seller.pk),
+                name=seller.name,
+                load=loads.get(seller.pk, 0),
+                weight=seller.weight,
+                last_assigned_at=seller.last_assigned_at,
+                country=str(seller.country or ""),
+                region=seller_region(seller) or "",
+                is_new=arrived > since,
+            )
+        )
+    return stats
+
+
+def locked_cursor(pool: Pool) -> RoutingState:
+    """The pool's round-robin state, row-locked until the transaction ends (call inside
+    ``transaction.atomic``). Creates it on first use."""
+    RoutingState.objects.get_or_create(pool_key=pool.key)
+    return RoutingState.objects.select_for_update().get(pool_key=pool.key)
+
+
+def choose(
+    pool: Pool,
+    candidates: Sequence[CandidateStats],
+    *,
+    country: str = "",
+    cursor: Any = None,
+) -> Choice:
+    """Run the pool's strategy over the free candidates (pure once the figures are in)."""
+    context = RoutingContext(
+        pool=tuple(str(s.pk) for s in pool.sellers),
+        cursor=str(cursor) if cursor else None,
+        country=country or "",
+        region=region_of_country(country) or "",
+    )
+    return get_strategy(pool.strategy).choose(candidates, context)
+
+
+def record_assignment(
+    *,
+    pool: Pool,
+    choice: Choice,
+    seller_id: Any,
+    state: RoutingState | None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> RoutingDecision:
+    """Store why ``seller_id`` got the booking; advance the cursor and the seller's
+    ``last_assigned_at``. Runs inside the booking's transaction. Not idempotent: one call
+    per assignment."""
+    now = now or timezone.now()
+    reason = choice.reason
+    if str(seller_id) != choice.winner:
+        reason = f"{reason}; taken a moment ago, so the next candidate got it"
+    if pool.rule is not None:
+        reason = f"rule “{pool.rule.name}”: {reason}"
+    if note:
+        reason = f"{reason} ({note})"
+    decision = RoutingDecision.objects.create(
+        page=pool.page,
+        strategy=pool.strategy,
+        rule=pool.rule,
+        candidates=[
+            {**choice.figures.get(sid, {"seller": sid}), "rank": rank}
+            for rank, sid in enumerate(choice.order, start=1)
+        ],
+        chosen_id=seller_id,
+        reason=reason[:500],
+    )
+    if state is not None:
+        state.last_seller_id = seller_id
+        state.assignments += 1
+        state.save(update_fields=["last_seller", "assignments", "updated_at"])
+    # update(): last_assigned_at does not change anyone's slots, no cache bump needed.
+    Seller.objects.filter(pk=seller_id).update(last_assigned_at=now)
+    return decision
