@@ -228,6 +228,8 @@ def ics_view(request: HttpRequest, token: str) -> HttpResponse:
         booking = booking_for_token(token)
     except Http404:
         return not_found(request, "booking")
+    if booking.manage_token_expires_at <= timezone.now():
+        return HttpResponse("This link has expired.", status=410, content_type="text/plain")
     manage_url = request.build_absolute_uri(reverse("bookings:manage", kwargs={"token": token}))
     response = HttpResponse(booking_ics(booking, manage_url), content_type="text/calendar")
     response["Content-Disposition"] = 'attachment; filename="meeting.ics"'

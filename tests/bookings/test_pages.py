@@ -259,3 +259,9 @@ def test_ics_wrong_token_is_404(client, meeting_type) -> None:
     booking_with_token(meeting_type)
 
     assert client.get("/schedule/manage/wrong/invite.ics").status_code == 404
+
+
+def test_ics_expired_token_is_410(client, meeting_type) -> None:
+    booking_with_token(meeting_type, manage_token_expires_at=timezone.now() - dt.timedelta(days=1))
+
+    assert client.get(f"/schedule/manage/{TOKEN}/invite.ics").status_code == 410
