@@ -1,0 +1,170 @@
+"""Public API (no authentication): a page and its meeting types, and the offered slots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django_countries import countries
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from scheduling.api.throttles import PublicThrottle
+from scheduling.models import MeetingType, SchedulingPage
+from scheduling.selectors import public_meeting_type, public_page, slot_days
+from sellers.fields import validate_timezone
+
+MAX_RANGE_DAYS = 31
+
+
+class TimezoneNameField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            validate_timezone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return value
+
+
+class CountryCodeField(serializers.CharField):
+    """An ISO 3166-1 alpha-2 code, any case; returned upper-case."""
+
+    def to_internal_value(self, data: Any) -> str:
+        code = super().to_internal_value(data).upper()
+        if len(code) != 2 or countries.alpha2(code) != code:
+            raise serializers.ValidationError(f"{code!r} is not an ISO 3166-1 alpha-2 code.")
+        return code
+
+
+class SlotsQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(input_formats=["%Y-%m-%d"])
+    end = serializers.DateField(input_formats=["%Y-%m-%d"])
+    timezone = TimezoneNameField()
+    country = CountryCodeField(required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs["start"], attrs["end"]
+        if end < start:
+            raise serializers.ValidationError({"end": ["end must not be before start."]})
+        if (end - start).days > MAX_RANGE_DAYS:
+            raise serializers.ValidationError(
+                {"end": [f"The range may span at most {MAX_RANGE_DAYS} days."]}
+            )
+        attrs["country"] = attrs.get("country") or None
+        return attrs
+
+
+class QuestionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.CharField()
+    required = serializers.BooleanField(default=False)
+    options = serializers.ListField(child=serializers.CharField(), default=list)
+
+    def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "key": instance.get("key"),
+            "label": instance.get("label"),
+            "type": instance.get("type"),
+            "required": bool(instance.get("required", False)),
+            "options": list(instance.get("options", [])),
+        }
+
+
+class PublicMeetingTypeSerializer(serializers.ModelSerializer):
+    questions = QuestionSerializer(many=True)
+
+    class Meta:
+        model = MeetingType
+        fields = ["slug", "name", "description", "duration", "location_type", "questions"]
+
+
+class HostSerializer(serializers.Serializer):
+    name = serializers.CharField()
+
+
+class PublicPageSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField()
+    host = serializers.SerializerMethodField()
+    meeting_types = PublicMeetingTypeSerializer(many=True)
+
+    class Meta:
+        model = SchedulingPage
+        fields = ["slug", "name", "description", "timezone", "kind", "host", "meeting_types"]
+
+    @extend_schema_field(HostSerializer(allow_null=True))
+    def get_host(self, page: SchedulingPage) -> dict[str, str] | None:
+        return {"name": page.seller.name} if page.seller_id and page.seller else None
+
+
+class PublicApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicThrottle]
+
+
+class SlotDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    slots = serializers.ListField(child=serializers.DateTimeField())
+
+
+class SlotsSerializer(serializers.Serializer):
+    timezone = serializers.CharField()
+    duration = serializers.IntegerField()
+    days = SlotDaySerializer(many=True)
+
+
+class PublicPageApi(PublicApi):
+    """A booking page: its host and active meeting types."""
+
+    @extend_schema(responses=PublicPageSerializer, operation_id="public_page")
+    def get(self, request: Request, page: str) -> Response:
+        try:
+            found = public_page(page)
+        except SchedulingPage.DoesNotExist as exc:
+            raise NotFound("No such page.") from exc
+        return Response(PublicPageSerializer(found).data)
+
+
+class PublicSlotsApi(PublicApi):
+    """Offered slot starts, date by date in the prospect's timezone."""
+
+    @extend_schema(
+        parameters=[SlotsQuerySerializer],
+        responses=SlotsSerializer,
+        operation_id="public_slots",
+    )
+    def get(self, request: Request, page: str, meeting_type: str) -> Response:
+        try:
+            found = public_meeting_type(page, meeting_type)
+        except MeetingType.DoesNotExist as exc:
+            raise NotFound("No such page or meeting type.") from exc
+        query = SlotsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        body = slot_days(
+            found,
+            params["start"],
+            params["end"],
+            params["timezone"],
+            now=timezone.now(),
+            country=params["country"],
+        )
+        return Response(body)
+
+
+class PublicNotFoundApi(PublicApi):
+    """Any other path under the public API: the contract's 404 envelope, for every method."""
+
+    schema = None  # not part of the API description
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise NotFound("Not found.")

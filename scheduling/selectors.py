@@ -1,0 +1,331 @@
+"""Reads for slot computation: who is eligible, what their calendars hold, which slots are
+offered. Query counts are constant whatever the team size (see tests/scheduling).
+
+`offered_slots` is the contract the booking service builds on: it asks for a narrow window
+around one start to check that the start is an offered boundary and to get its candidates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import astuple
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch, Q
+
+from bookings.models import Booking, BookingStatus
+from scheduling import cache as slot_cache
+from scheduling.eligibility import eligible_by_country
+from scheduling.engine import available_slots, explain_day
+from scheduling.engine.values import (
+    DayOverride,
+    Interval,
+    MeetingRules,
+    SellerCalendar,
+    SlotExplanation,
+    WeeklyRule,
+)
+from scheduling.models import (
+    AvailabilityOverride,
+    AvailabilityRule,
+    MeetingType,
+    RoutingStrategy,
+    SchedulingPage,
+)
+from sellers.models import BusyInterval, Seller
+
+SlotMap = dict[dt.datetime, tuple[uuid.UUID, ...]]
+
+#: Daily and weekly limits count whole local days and ISO weeks (up to 6 days either side of
+#: a slot) in zones up to ±14 h from UTC: 8 days around the window holds every counted start.
+LIMIT_PADDING = dt.timedelta(days=8)
+#: Local dates of the window in any zone lie within a day of its UTC dates.
+DATE_PADDING = dt.timedelta(days=1)
+#: Statuses that use up a daily or weekly limit (a meeting that happened still counts).
+COUNTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+
+
+def meeting_rules(meeting_type: MeetingType) -> MeetingRules:
+    """The engine's view of a meeting type's booking rules."""
+    return MeetingRules(
+        duration=meeting_type.duration,
+        slot_interval=meeting_type.slot_interval,
+        buffer_before=meeting_type.buffer_before,
+        buffer_after=meeting_type.buffer_after,
+        min_notice=meeting_type.min_notice,
+        max_days_ahead=meeting_type.max_days_ahead,
+        daily_limit=meeting_type.daily_limit,
+        weekly_limit=meeting_type.weekly_limit,
+    )
+
+
+def public_page(slug: str) -> SchedulingPage:
+    """An active page with its host and active meeting types (2 queries).
+
+    Raises SchedulingPage.DoesNotExist for an unknown or inactive page.
+    """
+    active_types = MeetingType.objects.filter(is_active=True).order_by("order", "name")
+    return (
+        SchedulingPage.objects.select_related("seller")
+        .prefetch_related(Prefetch("meeting_types", queryset=active_types))
+        .get(slug=slug, is_active=True)
+    )
+
+
+def public_meeting_type(page_slug: str, meeting_type_slug: str) -> MeetingType:
+    """An active meeting type of an active page, with its page and host (1 query).
+
+    Raises MeetingType.DoesNotExist otherwise.
+    """
+    return MeetingType.objects.select_related("page", "page__seller").get(
+        page__slug=page_slug, page__is_active=True, slug=meeting_type_slug, is_active=True
+    )
+
+
+def eligible_sellers(page: SchedulingPage, *, country: str | None = None) -> list[Seller]:
+    """The active sellers who may take a meeting of this page (at most 1 query).
+
+    Personal page: its seller. Team page: its active members; on a `by_country` page only
+    those in the prospect's country, else its region, else all of them
+    (`scheduling.eligibility.eligible_by_country`). Ordered by id.
+    """
+    if page.seller_id is not None:
+        seller = page.seller
+        return [seller] if seller is not None and seller.is_active else []
+    sellers = list(
+        Seller.objects.filter(memberships__team_id=page.team_id, is_active=True)
+        .distinct()
+        .order_by("id")
+    )
+    if page.routing == RoutingStrategy.BY_COUNTRY:
+        sellers = eligible_by_country(sellers, country)
+    return sellers
+
+
+def seller_calendars(
+    meeting_type: MeetingType,
+    sellers: Sequence[Seller],
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    *,
+    exclude_booking_id: uuid.UUID | None = None,
+) -> list[SellerCalendar]:
+    """What the engine needs to know about each seller for slots in [window_start,
+    window_end): 4 queries for any number of sellers (0 when there are none).
+
+    - rules: weekly hours; overrides: the seller's own and everyone's, on every local date
+      the window can touch;
+    - busy: confirmed bookings of any meeting type, widened by their own buffers
+      (`blocked_start`/`blocked_end`), and external busy time (`BusyInterval`), wherever
+      they could touch a slot of the window with its buffers;
+    - counted_starts: starts of the seller's bookings of THIS meeting type in the ISO weeks
+      around the window, for the daily and weekly limits.
+    `exclude_booking_id`: a booking being rescheduled neither blocks nor counts.
+    """
+    if not sellers:
+        return []
+    ids = [seller.id for seller in sellers]
+    reach_before = dt.timedelta(minutes=meeting_type.buffer_before)
+    reach_after = dt.timedelta(minutes=meeting_type.duration + meeting_type.buffer_after)
+    busy_from, busy_to = window_start - reach_before, window_end + reach_after
+    count_from, count_to = window_start - LIMIT_PADDING, window_end + LIMIT_PADDING
+    first_date = (window_start - DATE_PADDING).astimezone(dt.UTC).date()
+    last_date = (window_end + DATE_PADDING).astimezone(dt.UTC).date()
+
+    rules: dict[uuid.UUID, list[WeeklyRule]] = defaultdict(list)
+    for seller_id, weekday, start, end in AvailabilityRule.objects.filter(
+        seller_id__in=ids
+    ).values_list("seller_id", "weekday", "start", "end"):
+        rules[seller_id].append(WeeklyRule(weekday, start, end))
+
+    own: dict[uuid.UUID, list[DayOverride]] = defaultdict(list)
+    everyone: list[DayOverride] = []
+    for seller_id, day, start, end, available in AvailabilityOverride.objects.filter(
+        Q(seller_id__in=ids) | Q(seller__isnull=True),
+        date__gte=first_date,
+        date__lte=last_date,
+    ).values_list("seller_id", "date", "start", "end", "available"):
+        override = DayOverride(day, start, end, available)
+        (everyone if seller_id is None else own[seller_id]).append(override)
+
+    busy: dict[uuid.UUID, list[Interval]] = defaultdict(list)
+    counted: dict[uuid.UUID, list[dt.datetime]] = defaultdict(list)
+    bookings = Booking.objects.filter(
+        seller_id__in=ids,
+        status__in=COUNTED_STATUSES,
+        blocked_start__lt=max(busy_to, count_to),
+        blocked_end__gt=min(busy_from, count_from),
+    )
+    if exclude_booking_id is not None:
+        bookings = bookings.exclude(pk=exclude_booking_id)
+    for seller_id, status, type_id, start, blocked_start, blocked_end in bookings.values_list(
+        "seller_id", "status", "meeting_type_id", "start", "blocked_start", "blocked_end"
+    ):
+        touches_window = blocked_start < busy_to and blocked_end > busy_from
+        if status == BookingStatus.CONFIRMED and touches_window:
+            busy[seller_id].append(Interval(blocked_start, blocked_end))
+        if type_id == meeting_type.id:
+            counted[seller_id].append(start)
+
+    for seller_id, start, end in BusyInterval.objects.filter(
+        seller_id__in=ids, start__lt=busy_to, end__gt=busy_from
+    ).values_list("seller_id", "start", "end"):
+        busy[seller_id].append(Interval(start, end))
+
+    return [
+        SellerCalendar(
+            seller_id=seller.id,
+            timezone=seller.timezone,
+            rules=tuple(rules[seller.id]),
+            overrides=(*own[seller.id], *everyone),
+            busy=tuple(busy[seller.id]),
+            counted_starts=tuple(counted[seller.id]),
+        )
+        for seller in sellers
+    ]
+
+
+def offered_slots(
+    meeting_type: MeetingType,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    *,
+    now: dt.datetime,
+    country: str | None = None,
+    exclude_booking_id: uuid.UUID | None = None,
+) -> SlotMap:
+    """Every slot start in [window_start, window_end) that an eligible seller can take,
+    mapped to the ids of the sellers free for it (UTC starts, in order).
+
+    At most 5 queries (sellers, rules, overrides, bookings, busy time); uncached. Pass the
+    meeting type with its page (`select_related("page", "page__seller")`).
+    """
+    sellers = eligible_sellers(meeting_type.page, country=country)
+    calendars = seller_calendars(
+        meeting_type, sellers, window_start, window_end, exclude_booking_id=exclude_booking_id
+    )
+    if not calendars:
+        return {}
+    return available_slots(calendars, meeting_rules(meeting_type), window_start, window_end, now)
+
+
+def _day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The first and last instants local midnight of `day` can name in `tz`, in UTC.
+
+    A midnight skipped or repeated by a clock change has two readings; taking the earliest
+    start and the latest end never loses a slot of the date (slots are filtered by date).
+    """
+    readings = [
+        dt.datetime.combine(day, dt.time(0), tzinfo=tz).replace(fold=fold).astimezone(dt.UTC)
+        for fold in (0, 1)
+    ]
+    return min(readings), max(readings)
+
+
+def slot_days(
+    meeting_type: MeetingType,
+    start: dt.date,
+    end: dt.date,
+    timezone: str,
+    *,
+    now: dt.datetime,
+    country: str | None = None,
+    exclude_booking_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """The public slots answer: ``{"timezone", "duration", "days": [{"date", "slots"}]}``
+    with every date from `start` to `end` in `timezone` and slot starts in that zone.
+
+    Cached (see scheduling.cache): the key holds everything the answer depends on, including
+    the version token of every eligible seller, so a write never leaves a stale slot. Warm:
+    1 query (team members) plus 1–2 cache round trips; cold: at most 5 queries.
+    """
+    sellers = eligible_sellers(meeting_type.page, country=country)
+    key = _slots_key(meeting_type, sellers, start, end, timezone, now, country, exclude_booking_id)
+    if key is not None:
+        cached = slot_cache.get(key)
+        if cached is not None:
+            return cached
+
+    tz = ZoneInfo(timezone)
+    window_start, _ = _day_bounds(start, tz)
+    _, window_end = _day_bounds(end + dt.timedelta(days=1), tz)
+    calendars = seller_calendars(
+        meeting_type, sellers, window_start, window_end, exclude_booking_id=exclude_booking_id
+    )
+    slots = (
+        available_slots(calendars, meeting_rules(meeting_type), window_start, window_end, now)
+        if calendars
+        else {}
+    )
+    days: dict[dt.date, list[str]] = {
+        start + dt.timedelta(days=n): [] for n in range((end - start).days + 1)
+    }
+    for slot in slots:
+        local = slot.astimezone(tz)
+        listed = days.get(local.date())
+        if listed is not None:
+            listed.append(local.isoformat())
+    body = {
+        "timezone": timezone,
+        "duration": meeting_type.duration,
+        "days": [{"date": day.isoformat(), "slots": starts} for day, starts in days.items()],
+    }
+    if key is not None:
+        slot_cache.put(key, body)
+    return body
+
+
+def _slots_key(
+    meeting_type: MeetingType,
+    sellers: Sequence[Seller],
+    start: dt.date,
+    end: dt.date,
+    timezone: str,
+    now: dt.datetime,
+    country: str | None,
+    exclude_booking_id: uuid.UUID | None,
+) -> str | None:
+    """The cache key of a slots answer, or None when the cache is unreachable."""
+    tokens = slot_cache.versions(seller.id for seller in sellers)
+    if tokens is None:
+        return None
+    page = meeting_type.page
+    return slot_cache.response_key(
+        {
+            "meeting_type": [
+                str(meeting_type.id),
+                meeting_type.updated_at.isoformat(),
+                # The rules themselves too: a queryset.update() leaves updated_at alone.
+                *astuple(meeting_rules(meeting_type)),
+            ],
+            "page": [str(page.id), page.updated_at.isoformat(), page.routing, page.is_active],
+            "query": [
+                start.isoformat(),
+                end.isoformat(),
+                timezone,
+                # The country only matters where it picks the sellers.
+                country if page.routing == RoutingStrategy.BY_COUNTRY else None,
+                exclude_booking_id,
+            ],
+            # Minimum notice moves with the clock: an answer is reused within one minute.
+            "minute": int(now.timestamp()) // slot_cache.SLOTS_CACHE_SECONDS,
+            "versions": tokens,
+            "sellers": [(str(s.id), s.timezone) for s in sellers],
+        }
+    )
+
+
+def explain_seller_day(
+    seller: Seller, meeting_type: MeetingType, day: dt.date, *, now: dt.datetime
+) -> list[SlotExplanation]:
+    """Every candidate start of `day` (the seller's local date) and why it is not offered
+    (reason None = offered), for the admin's "why is this slot unavailable?" page."""
+    tz = ZoneInfo(seller.timezone)
+    window_start, _ = _day_bounds(day, tz)
+    _, window_end = _day_bounds(day + dt.timedelta(days=1), tz)
+    (calendar,) = seller_calendars(meeting_type, [seller], window_start, window_end)
+    return explain_day(calendar, meeting_rules(meeting_type), day, now)
