@@ -1,10 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from scheduling.api.urls_public import fallback_urlpatterns as public_fallback
 from scheduling.views import HomeView
 
 urlpatterns = [
+    path("api/v1/public/", include("scheduling.api.urls_public")),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("scheduling.api.urls")),
     path("admin/", admin.site.urls),
+    path("integrations/google/", include("integrations.calendar.urls")),
     path("schedule/", include("bookings.urls")),
     path("", HomeView.as_view(), name="home"),
+    # Keep last: the contract's 404 envelope for any other path under the public API.
+    path("api/v1/public/", include(public_fallback)),
 ]

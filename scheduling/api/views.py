@@ -1,0 +1,194 @@
+"""Configuration API: weekly hours, overrides, pages and meeting types.
+
+Staff see and change everything. A seller sees their own rows plus what they need to read
+(overrides for everyone, their teams' pages and meeting types) and changes only their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from scheduling.api.serializers import (
+    AvailabilitySerializer,
+    MeetingTypeSerializer,
+    OverrideSerializer,
+    PageSerializer,
+)
+from scheduling.models import AvailabilityOverride, MeetingType, SchedulingPage
+from scheduling.services import replace_weekly_rules
+from sellers.api.permissions import StaffOrOwner, is_staff, seller_of
+from sellers.models import Seller
+
+
+def _require_own_seller(request: Request, seller: Seller | None, what: str) -> None:
+    """Non-staff may only create rows that belong to themselves."""
+    if is_staff(request.user):
+        return
+    own = seller_of(request.user)
+    if own is None or seller is None or seller.pk != own.pk:
+        raise PermissionDenied(f"You may only add {what} of your own.")
+
+
+class SellerAvailabilityApi(GenericAPIView):
+    """A seller's whole weekly rule set: GET it, PUT a replacement (validated, atomic)."""
+
+    serializer_class = AvailabilitySerializer
+    permission_classes = [StaffOrOwner]
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Seller]:
+        user = self.request.user
+        if is_staff(user):
+            return Seller.objects.all()
+        own = seller_of(user)
+        return Seller.objects.filter(pk=own.pk) if own else Seller.objects.none()
+
+    def owner_id(self, obj: Seller) -> uuid.UUID:
+        return obj.pk
+
+    def _rules(self, seller: Seller) -> dict[str, Any]:
+        rules = seller.availability_rules.order_by("weekday", "start")
+        return AvailabilitySerializer({"rules": list(rules)}).data
+
+    def get(self, request: Request, pk: uuid.UUID) -> Response:
+        return Response(self._rules(self.get_object()))
+
+    @extend_schema(request=AvailabilitySerializer, responses=AvailabilitySerializer)
+    def put(self, request: Request, pk: uuid.UUID) -> Response:
+        seller = self.get_object()
+        serializer = AvailabilitySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        replace_weekly_rules(
+            seller=seller,
+            rules=[
+                (r["weekday"], r["start"], r["end"]) for r in serializer.validated_data["rules"]
+            ],
+        )
+        return Response(self._rules(seller))
+
+
+class OverrideViewSet(viewsets.ModelViewSet):
+    """Date overrides. Filters: `seller` (an id, or `none` for everyone's), `date_after`,
+    `date_before`. A seller reads their own and everyone's, and changes only their own."""
+
+    serializer_class = OverrideSerializer
+    permission_classes = [StaffOrOwner]
+
+    def get_queryset(self) -> QuerySet[AvailabilityOverride]:
+        user = self.request.user
+        overrides = AvailabilityOverride.objects.all()
+        if not is_staff(user):
+            own = seller_of(user)
+            if own is None:
+                return overrides.none()
+            overrides = overrides.filter(Q(seller=own) | Q(seller__isnull=True))
+        params = self.request.query_params
+        if params.get("seller") == "none":
+            overrides = overrides.filter(seller__isnull=True)
+        elif params.get("seller"):
+            try:
+                overrides = overrides.filter(seller_id=uuid.UUID(params["seller"]))
+            except ValueError:
+                overrides = overrides.none()
+        for name, lookup in (("date_after", "date__gte"), ("date_before", "date__lte")):
+            if params.get(name):
+                try:
+                    day = dt.date.fromisoformat(params[name])
+                except ValueError as exc:
+                    raise ValidationError({name: ["Use a date as YYYY-MM-DD."]}) from exc
+                overrides = overrides.filter(**{lookup: day})
+        return overrides
+
+    def owner_id(self, obj: AvailabilityOverride) -> uuid.UUID | None:
+        return obj.seller_id
+
+    def perform_create(self, serializer: Any) -> None:
+        _require_own_seller(self.request, serializer.validated_data.get("seller"), "overrides")
+        serializer.save()
+
+    def perform_update(self, serializer: Any) -> None:
+        if "seller" in serializer.validated_data:
+            _require_own_seller(self.request, serializer.validated_data["seller"], "overrides")
+        serializer.save()
+
+
+class PageViewSet(viewsets.ModelViewSet):
+    """Booking pages. A seller reads their own pages and their teams' pages, and changes
+    only their own personal pages."""
+
+    serializer_class = PageSerializer
+    permission_classes = [StaffOrOwner]
+
+    def get_queryset(self) -> QuerySet[SchedulingPage]:
+        user = self.request.user
+        if is_staff(user):
+            return SchedulingPage.objects.all()
+        own = seller_of(user)
+        if own is None:
+            return SchedulingPage.objects.none()
+        return SchedulingPage.objects.filter(
+            Q(seller=own) | Q(team__memberships__seller=own)
+        ).distinct()
+
+    def owner_id(self, obj: SchedulingPage) -> uuid.UUID | None:
+        return obj.seller_id
+
+    def perform_create(self, serializer: Any) -> None:
+        _require_own_seller(self.request, serializer.validated_data.get("seller"), "pages")
+        serializer.save()
+
+    def perform_update(self, serializer: Any) -> None:
+        if "seller" in serializer.validated_data or "team" in serializer.validated_data:
+            _require_own_seller(self.request, serializer.validated_data.get("seller"), "pages")
+        serializer.save()
+
+
+class MeetingTypeViewSet(viewsets.ModelViewSet):
+    """Meeting types. Filter: `page` (an id). A seller reads those of the pages they see and
+    changes those of their own personal pages."""
+
+    serializer_class = MeetingTypeSerializer
+    permission_classes = [StaffOrOwner]
+
+    def get_queryset(self) -> QuerySet[MeetingType]:
+        user = self.request.user
+        types = MeetingType.objects.select_related("page")
+        if not is_staff(user):
+            own = seller_of(user)
+            if own is None:
+                return types.none()
+            types = types.filter(
+                Q(page__seller=own) | Q(page__team__memberships__seller=own)
+            ).distinct()
+        page = self.request.query_params.get("page")
+        if page:
+            try:
+                types = types.filter(page_id=uuid.UUID(page))
+            except ValueError:
+                types = types.none()
+        return types
+
+    def owner_id(self, obj: MeetingType) -> uuid.UUID | None:
+        return obj.page.seller_id
+
+    def _check_page(self, page: SchedulingPage | None) -> None:
+        _require_own_seller(self.request, page.seller if page else None, "meeting types")
+
+    def perform_create(self, serializer: Any) -> None:
+        self._check_page(serializer.validated_data.get("page"))
+        serializer.save()
+
+    def perform_update(self, serializer: Any) -> None:
+        if "page" in serializer.validated_data:
+            self._check_page(serializer.validated_data["page"])
+        serializer.save()

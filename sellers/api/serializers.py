@@ -1,0 +1,62 @@
+"""Configuration API serializers for sellers and teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_countries.serializers import CountryFieldMixin
+from rest_framework import serializers
+
+from sellers.models import Seller, Team
+from sellers.services import set_team_members
+
+
+class SellerSerializer(CountryFieldMixin, serializers.ModelSerializer):
+    weight = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+
+    class Meta:
+        model = Seller
+        fields = [
+            "id",
+            "name",
+            "email",
+            "slug",
+            "country",
+            "region",
+            "timezone",
+            "languages",
+            "is_active",
+            "weight",
+        ]
+
+    def validate_languages(self, value: Any) -> list[str]:
+        if not isinstance(value, list) or not all(
+            isinstance(code, str) and 2 <= len(code) <= 3 and code.isalpha() for code in value
+        ):
+            raise serializers.ValidationError('A list of ISO 639-1 codes such as ["es", "en"].')
+        return [code.lower() for code in value]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Seller.objects.all(), required=False
+    )
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "slug", "members"]
+
+    def create(self, validated_data: dict[str, Any]) -> Team:
+        members = validated_data.pop("members", [])
+        team = Team.objects.create(**validated_data)
+        set_team_members(team=team, seller_ids=[seller.id for seller in members])
+        return team
+
+    def update(self, instance: Team, validated_data: dict[str, Any]) -> Team:
+        members = validated_data.pop("members", None)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        instance.save()
+        if members is not None:
+            set_team_members(team=instance, seller_ids=[seller.id for seller in members])
+        return instance
