@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from scheduling.admin_views import explain_view
 from scheduling.api.urls_public import fallback_urlpatterns as public_fallback
 from scheduling.views import HomeView
 
@@ -10,6 +11,11 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("scheduling.api.urls")),
+    path(
+        "admin/scheduling/explain/",
+        admin.site.admin_view(explain_view),
+        name="scheduling_explain",
+    ),
     path("admin/", admin.site.urls),
     path("integrations/google/", include("integrations.calendar.urls")),
     path("schedule/", include("bookings.urls")),
