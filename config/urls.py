@@ -8,9 +8,11 @@ from scheduling.views import HomeView
 
 urlpatterns = [
     path("api/v1/public/", include("scheduling.api.urls_public")),
+    path("api/v1/public/", include("bookings.api.urls_public")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("scheduling.api.urls")),
+    path("api/v1/", include("bookings.api.urls")),
     path(
         "admin/scheduling/explain/",
         admin.site.admin_view(explain_view),

@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from bookings import locks
@@ -145,6 +146,18 @@ def seller_is_free(
         if counted.count() >= limit:
             return False
     return True
+
+
+def live_calendar_free(seller: Seller, start: dt.datetime, end: dt.datetime) -> bool | None:
+    """Layer three: the seller's external calendar asked live (short timeout, circuit
+    breaker). None when it cannot say (no calendar, circuit open, provider trouble): the
+    database's word stands."""
+    try:
+        from integrations.calendar.live_check import seller_is_free as live_check
+    except ImportError:  # calendar integration not installed
+        return None
+    timeout = getattr(settings, "GOOGLE_LIVE_CHECK_TIMEOUT", 2.0)
+    return live_check(seller, start, end, timeout=timeout)
 
 
 def is_overlap_violation(exc: IntegrityError) -> bool:

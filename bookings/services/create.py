@@ -21,6 +21,7 @@ from bookings.services.common import (
     assign,
     busy,
     free_sellers,
+    live_calendar_free,
     seller_is_free,
 )
 from bookings.validation import BookingRequest, check_start_time, clean_request
@@ -231,6 +232,8 @@ def _inserter(
             blocked_start=blocked_start,
             blocked_end=blocked_end,
         ):
+            raise busy()
+        if live_calendar_free(locked, blocked_start, blocked_end) is False:
             raise busy()
         decision = decide()
         booking = Booking(

@@ -19,6 +19,7 @@ from bookings.services.common import (
     assign,
     busy,
     free_sellers,
+    live_calendar_free,
     seller_is_free,
 )
 from bookings.validation import check_start_time, clean_timezone
@@ -243,6 +244,8 @@ def _mover(
             blocked_end=blocked_end,
             exclude_booking_id=booking.pk,
         ):
+            raise busy()
+        if live_calendar_free(locked, blocked_start, blocked_end) is False:
             raise busy()
         current = Booking.objects.select_related("seller").get(pk=booking.pk)
         metrics.count(booking=current, counter="bookings", delta=-1)

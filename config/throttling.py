@@ -1,0 +1,71 @@
+"""Per-IP throttling of the public API, counted atomically in Redis.
+
+One fixed window per rate period: ``INCR`` and ``EXPIRE`` in one MULTI/EXEC pipeline, so
+concurrent requests from many processes never lose a count (DRF's stock throttles read,
+modify and write a list in the cache, which races). Every public endpoint (pages, slots,
+bookings, manage links, waitlist) uses this one class. The rate is
+``DEFAULT_THROTTLE_RATES["public"]`` (set from ``PUBLIC_THROTTLE_RATE``; None = off), read
+per request so settings overrides apply. Redis being down lets requests through (logged):
+the API must not fail because its throttle cannot count.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.cache import cache
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
+
+
+class PublicThrottle(SimpleRateThrottle):
+    scope = "public"
+
+    def __init__(self) -> None:  # the rate is read per request, not at construction
+        self.wait_seconds: float | None = None
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return f"throttle:{self.scope}:{self.get_ident(request)}"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        rate = self.get_rate()
+        if rate is None:
+            return True
+        limit, period = self.parse_rate(rate)
+        now = time.time()
+        window = int(now // period)
+        key = f"{self.get_cache_key(request, view)}:{window}"
+        try:
+            count = self._count(key, period)
+        except Exception:
+            logger.warning("public throttle: cache unreachable, letting the request through")
+            return True
+        if count <= limit:
+            return True
+        self.wait_seconds = max(1.0, (window + 1) * period - now)
+        return False
+
+    @staticmethod
+    def _count(key: str, period: int) -> int:
+        try:
+            from django_redis import get_redis_connection
+
+            client = get_redis_connection("default")
+        except NotImplementedError:  # local-memory cache (embedded default): one process
+            cache.add(key, 0, timeout=period + 1)
+            return int(cache.incr(key))
+        pipe = client.pipeline(transaction=True)
+        pipe.incr(cache.make_key(key))
+        pipe.expire(cache.make_key(key), period + 1)
+        count, _ = pipe.execute()
+        return int(count)
+
+    def wait(self) -> float | None:
+        return self.wait_seconds
