@@ -1,0 +1,303 @@
+"""Video adapters: Zoom (server-to-server OAuth + meetings API) and Teams (msal + Graph)
+through ``requests``/``msal`` against local fakes, Jitsi room URLs, static locations."""
+
+import datetime as dt
+import re
+import time
+
+import pytest
+import time_machine
+
+from bookings.models import Booking
+from integrations.base import ProviderPermanentError, ProviderTransientError
+from integrations.video import jitsi
+from integrations.video.sync import handle
+from integrations.video.teams import TeamsClient
+from integrations.video.zoom import ZoomClient
+from tests.factories import BookingFactory, SyncJobFactory
+from tests.integrations import fake_graph, fake_zoom
+
+pytestmark = pytest.mark.django_db
+
+START = dt.datetime(2026, 12, 7, 15, 30, tzinfo=dt.UTC)
+
+
+def run(booking, action="create"):
+    handle(SyncJobFactory(booking=booking, target="video", action=action, status="running"))
+    return Booking.objects.get(pk=booking.pk)
+
+
+def move(booking, start, minutes=30):
+    Booking.objects.filter(pk=booking.pk).update(
+        start=start,
+        end=start + dt.timedelta(minutes=minutes),
+        blocked_start=start,
+        blocked_end=start + dt.timedelta(minutes=minutes),
+    )
+    return Booking.objects.get(pk=booking.pk)
+
+
+def booking_with(location_type, **kwargs):
+    return BookingFactory(
+        start=START,
+        end=START + dt.timedelta(minutes=30),
+        meeting_type__location_type=location_type,
+        meeting_type__name="Demo",
+        **kwargs,
+    )
+
+
+# --- Zoom ------------------------------------------------------------------------------
+@pytest.fixture
+def zoom(settings):
+    with fake_zoom.FakeZoom() as server:
+        settings.ZOOM_ACCOUNT_ID = fake_zoom.ACCOUNT_ID
+        settings.ZOOM_CLIENT_ID = fake_zoom.CLIENT_ID
+        settings.ZOOM_CLIENT_SECRET = fake_zoom.CLIENT_SECRET
+        settings.ZOOM_OAUTH_URL = server.url
+        settings.ZOOM_API_URL = f"{server.url}/v2"
+        settings.PROVIDER_TIMEOUT = 0.5
+        yield server
+
+
+def test_zoom_create_stores_join_url_and_id_never_start_url(zoom):
+    booking = booking_with("zoom")
+
+    synced = run(booking)
+
+    (meeting,) = zoom.meetings.values()
+    assert synced.video_meeting_id == str(meeting["id"])
+    assert synced.meeting_url == meeting["join_url"]
+    assert meeting["start_time"] == "2026-12-07T15:30:00Z"
+    assert (meeting["duration"], meeting["host_email"]) == (30, booking.seller.email)
+    stored = Booking.objects.filter(pk=booking.pk).values().get()
+    assert not any("HOST-SECRET" in str(value) for value in stored.values())
+
+
+def test_zoom_client_never_returns_start_url(zoom):
+    from integrations.video.sync import meeting_request
+
+    created = ZoomClient.from_settings().create(meeting_request(booking_with("zoom")))
+
+    assert "HOST-SECRET" not in repr(created)
+    assert not hasattr(created, "start_url")
+
+
+def test_zoom_create_run_twice_makes_one_meeting(zoom):
+    booking = booking_with("zoom")
+
+    first = run(booking)
+    second = run(booking)
+
+    assert len(zoom.meetings) == 1
+    assert second.meeting_url == first.meeting_url
+
+
+def test_zoom_meeting_lost_after_a_crash_is_found_again(zoom):
+    booking = booking_with("zoom")
+    first = run(booking)
+    Booking.objects.filter(pk=booking.pk).update(video_meeting_id="", meeting_url="")
+
+    again = run(booking)
+
+    assert len(zoom.meetings) == 1
+    assert (again.video_meeting_id, again.meeting_url) == (
+        first.video_meeting_id,
+        first.meeting_url,
+    )
+
+
+def test_zoom_reschedule_updates_the_meeting(zoom):
+    booking = run(booking_with("zoom"))
+
+    run(move(booking, START + dt.timedelta(days=1), minutes=45), action="update")
+
+    (meeting,) = zoom.meetings.values()
+    assert (meeting["start_time"], meeting["duration"]) == ("2026-12-08T15:30:00Z", 45)
+
+
+def test_zoom_cancel_deletes_the_meeting_and_is_idempotent(zoom):
+    booking = run(booking_with("zoom"))
+    Booking.objects.filter(pk=booking.pk).update(status="cancelled")
+
+    run(booking, action="cancel")
+    run(booking, action="cancel")  # 404 from Zoom now: counts as done
+
+    assert zoom.meetings == {}
+
+
+def test_zoom_token_is_cached_until_it_expires(zoom):
+    run(booking_with("zoom"))
+    run(booking_with("zoom"))
+    assert zoom.tokens_issued == ["zoom-token-1"]
+
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1), tick=False):
+        run(booking_with("zoom"))
+
+    assert zoom.tokens_issued == ["zoom-token-1", "zoom-token-2"]
+    assert len(zoom.meetings) == 3
+
+
+def test_zoom_rejected_credentials_are_permanent(zoom, settings):
+    settings.ZOOM_CLIENT_SECRET = "wrong"
+
+    with pytest.raises(ProviderPermanentError, match="401"):
+        run(booking_with("zoom"))
+
+
+def test_zoom_500_is_transient(zoom):
+    ZoomClient.from_settings().access_token()
+    zoom.fail_next(status=500)
+
+    with pytest.raises(ProviderTransientError):
+        run(booking_with("zoom"))
+
+
+def test_zoom_429_is_transient_with_retry_after(zoom):
+    ZoomClient.from_settings().access_token()
+    zoom.fail_next(status=429, retry_after=30)
+
+    with pytest.raises(ProviderTransientError) as caught:
+        run(booking_with("zoom"))
+
+    assert caught.value.retry_after == 30
+
+
+def test_zoom_hang_is_transient_within_the_timeout(zoom):
+    ZoomClient.from_settings().access_token()
+    zoom.hang_next(seconds=3)
+    began = time.monotonic()
+
+    with pytest.raises(ProviderTransientError, match="timed out"):
+        run(booking_with("zoom"))
+
+    assert time.monotonic() - began < 2
+
+
+@pytest.mark.parametrize("status", [400, 404])
+def test_zoom_client_errors_are_permanent(zoom, status):
+    ZoomClient.from_settings().access_token()
+    zoom.fail_next(status=status)
+
+    with pytest.raises(ProviderPermanentError):
+        run(booking_with("zoom"))
+
+
+# --- Teams -----------------------------------------------------------------------------
+@pytest.fixture
+def graph(settings, monkeypatch):
+    with fake_graph.FakeGraph() as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+        settings.MS_TENANT_ID = fake_graph.TENANT_ID
+        settings.MS_CLIENT_ID = fake_graph.CLIENT_ID
+        settings.MS_CLIENT_SECRET = fake_graph.CLIENT_SECRET
+        settings.MS_AUTHORITY_URL = server.authority_url
+        settings.MS_GRAPH_URL = server.graph_url
+        settings.PROVIDER_TIMEOUT = 0.5
+        yield server
+
+
+def test_teams_create_makes_one_online_meeting_via_msal_token(graph):
+    booking = booking_with("teams")
+
+    first = run(booking)
+    Booking.objects.filter(pk=booking.pk).update(video_meeting_id="", meeting_url="")
+    second = run(booking)  # createOrGet by externalId: the same meeting back
+
+    (meeting,) = graph.meetings.values()
+    assert meeting["externalId"] == str(booking.pk)
+    assert meeting["organizer"] == booking.seller.email
+    assert (meeting["startDateTime"], meeting["endDateTime"]) == (
+        "2026-12-07T15:30:00Z",
+        "2026-12-07T16:00:00Z",
+    )
+    assert first.meeting_url == second.meeting_url == meeting["joinWebUrl"]
+    assert first.video_meeting_id == meeting["id"]
+    assert graph.tokens_issued == ["graph-token-1"]  # msal's cache served the second call
+
+
+def test_teams_reschedule_and_cancel(graph):
+    booking = run(booking_with("teams"))
+
+    run(move(booking, START + dt.timedelta(hours=3)), action="update")
+    (meeting,) = graph.meetings.values()
+    assert meeting["startDateTime"] == "2026-12-07T18:30:00Z"
+
+    Booking.objects.filter(pk=booking.pk).update(status="cancelled")
+    run(booking, action="cancel")
+    run(booking, action="cancel")
+    assert graph.meetings == {}
+
+
+def test_teams_wrong_secret_is_permanent(graph, settings):
+    settings.MS_CLIENT_SECRET = "wrong"
+
+    with pytest.raises(ProviderPermanentError, match="invalid_client"):
+        run(booking_with("teams"))
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "error"),
+    [
+        (500, None, ProviderTransientError),
+        (429, 9, ProviderTransientError),
+        (400, None, ProviderPermanentError),
+        (403, None, ProviderPermanentError),
+        (404, None, ProviderPermanentError),
+    ],
+)
+def test_teams_graph_failures_map_to_the_contract(graph, status, retry_after, error):
+    TeamsClient.from_settings().access_token()  # discovery + token first
+    graph.fail_next(status=status, retry_after=retry_after)
+
+    with pytest.raises(error) as caught:
+        run(booking_with("teams"))
+
+    if retry_after:
+        assert caught.value.retry_after == retry_after
+
+
+def test_teams_hang_is_transient_within_the_timeout(graph):
+    TeamsClient.from_settings().access_token()
+    graph.hang_next(seconds=3)
+    began = time.monotonic()
+
+    with pytest.raises(ProviderTransientError, match="timed out"):
+        run(booking_with("teams"))
+
+    assert time.monotonic() - began < 2
+
+
+# --- Jitsi and static locations --------------------------------------------------------
+def test_jitsi_room_urls_are_unique_and_named_after_the_page(settings):
+    settings.JITSI_DOMAIN = "meet.example.org"
+    booking = booking_with("jitsi", meeting_type__page__slug="sales-team")
+    other = BookingFactory(meeting_type=booking.meeting_type, start=START + dt.timedelta(hours=2))
+
+    first, second = run(booking), run(other)
+
+    assert re.fullmatch(r"https://meet\.example\.org/sales-team-[0-9a-f]{16}", first.meeting_url)
+    assert first.meeting_url != second.meeting_url
+    assert run(first).meeting_url == first.meeting_url  # run twice: same room
+    assert len({jitsi.room_url("x") for _ in range(50)}) == 50
+
+
+@pytest.mark.parametrize(
+    ("location_type", "details", "location", "url"),
+    [
+        ("phone", "+51 1 555 0000", "+51 1 555 0000", ""),
+        ("in_person", "Av. Larco 123, Lima", "Av. Larco 123, Lima", ""),
+        (
+            "custom",
+            "https://whereby.com/acme",
+            "https://whereby.com/acme",
+            "https://whereby.com/acme",
+        ),
+    ],
+)
+def test_static_locations_come_from_the_meeting_type(location_type, details, location, url):
+    booking = booking_with(location_type, meeting_type__location_details=details)
+
+    synced = run(booking)
+
+    assert (synced.location, synced.meeting_url, synced.video_meeting_id) == (location, url, "")
