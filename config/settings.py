@@ -161,6 +161,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    # Calendar: poll free/busy (push covers the watched calendar), renew push channels.
+    "calendar-refresh-busy": {"task": "integrations.calendar.refresh_busy", "schedule": 600.0},
+    "calendar-renew-channels": {"task": "integrations.calendar.renew_channels", "schedule": 3600.0},
+}
 
 # Email: console by default; EMAIL_URL (smtp://…) or an anymail ESP in production.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Meetings <meetings@example.com>")
@@ -188,7 +193,9 @@ GOOGLE_API_ENDPOINT = conf.url(
 GOOGLE_AUTH_URI = conf.url(
     "GOOGLE_AUTH_URI", "https://accounts.google.com/o/oauth2/auth", {"http", "https"}
 )
-GOOGLE_TOKEN_URI = conf.url("GOOGLE_TOKEN_URI", "https://oauth2.googleapis.com/token", {"http", "https"})
+GOOGLE_TOKEN_URI = conf.url(
+    "GOOGLE_TOKEN_URI", "https://oauth2.googleapis.com/token", {"http", "https"}
+)
 GOOGLE_TIMEOUT = env.float("GOOGLE_TIMEOUT", default=10.0)  # seconds, every Google call
 GOOGLE_LIVE_CHECK_TIMEOUT = env.float("GOOGLE_LIVE_CHECK_TIMEOUT", default=2.0)
 # Push notifications need a public HTTPS address; without one, polling alone keeps busy time.
