@@ -1,0 +1,487 @@
+"""Google Calendar through the real google-api-python-client / google-auth / oauthlib,
+against a fake Google speaking Calendar v3 and the OAuth token endpoint on a local socket."""
+
+import datetime as dt
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.db import connection as db_connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.base import ProviderPermanentError, ProviderTransientError
+from integrations.calendar import freebusy, push, sync
+from integrations.calendar.base import GrantRevoked
+from integrations.calendar.live_check import seller_is_free
+from integrations.circuit import CircuitBreaker
+from integrations.models import SyncJob
+from scheduling import cache as slot_cache
+from sellers.models import BusyInterval, CalendarConnection
+from tests.factories import (
+    BookingFactory,
+    CalendarConnectionFactory,
+    SellerFactory,
+    StaffFactory,
+    SyncJobFactory,
+)
+from tests.integrations.fake_google import FakeGoogle
+
+NOW = timezone.now().replace(second=0, microsecond=0)
+WEBHOOK = "/integrations/google/notifications/"
+
+
+@pytest.fixture
+def google(settings, monkeypatch):
+    with FakeGoogle() as fake:
+        settings.GOOGLE_CLIENT_ID = fake.client_id
+        settings.GOOGLE_CLIENT_SECRET = fake.client_secret
+        settings.GOOGLE_API_ENDPOINT = fake.api_endpoint
+        settings.GOOGLE_TOKEN_URI = fake.token_uri
+        settings.GOOGLE_AUTH_URI = fake.url + "/o/oauth2/auth"
+        settings.GOOGLE_REDIRECT_URI = "http://testserver/integrations/google/callback/"
+        settings.GOOGLE_TIMEOUT = 1.0
+        settings.GOOGLE_PUSH_ADDRESS = "https://book.example.com" + WEBHOOK
+        monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake speaks plain HTTP
+        yield fake
+
+
+@pytest.fixture
+def breaker():
+    breaker = CircuitBreaker("calendar")
+    breaker.reset()
+    yield breaker
+    breaker.reset()
+
+
+@pytest.fixture
+def conn(db, google, breaker):
+    access, refresh = google.grant()
+    return CalendarConnectionFactory(
+        access_token=access,
+        refresh_token=refresh,
+        token_expires_at=timezone.now() + dt.timedelta(hours=1),
+        busy_calendar_ids=["primary"],
+    )
+
+
+def meet_booking(conn, **kwargs):
+    booking = BookingFactory(
+        seller=conn.seller, answers={"Team size": "12", "Goals": ["CRM", "Routing"]}, **kwargs
+    )
+    return booking
+
+
+def run(booking, action, **payload):
+    job = SyncJobFactory(booking=booking, action=action, payload=payload, status="running")
+    try:
+        sync.handle(job)
+    finally:
+        booking.refresh_from_db()
+    return job
+
+
+# --- OAuth ---------------------------------------------------------------------------
+def start_oauth(client, seller):
+    response = client.get(f"/integrations/google/connect/{seller.pk}/")
+    assert response.status_code == 302
+    return {k: v[0] for k, v in parse_qs(urlparse(response["Location"]).query).items()}
+
+
+def test_oauth_callback_stores_encrypted_tokens(
+    db, google, breaker, django_capture_on_commit_callbacks
+):
+    seller = SellerFactory()
+    client = Client()
+    client.force_login(StaffFactory())
+
+    asked = start_oauth(client, seller)
+    code = google.authorize(asked["code_challenge"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(
+            "/integrations/google/callback/", {"state": asked["state"], "code": code}
+        )
+
+    assert (asked["access_type"], asked["prompt"], asked["code_challenge_method"]) == (
+        "offline",
+        "consent",
+        "S256",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:sellers_seller_change", args=[seller.pk])
+    connection = CalendarConnection.objects.get(seller=seller)
+    assert (connection.account_email, connection.status) == (google.account_email, "active")
+    assert connection.refresh_token in google.refresh_tokens
+    assert connection.access_token in google.access_tokens
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT access_token, refresh_token FROM sellers_calendarconnection WHERE id = %s",
+            [connection.pk],
+        )
+        stored = cursor.fetchone()
+    assert stored[0] != connection.access_token and stored[1] != connection.refresh_token
+    assert stored[1].startswith("gAAAAA")  # a Fernet token, not the plaintext
+    # After commit: first busy refresh and a push channel for the new connection.
+    assert connection.refresh_token and len(google.channels) == 1
+
+
+def test_oauth_callback_with_a_wrong_state_is_rejected(db, google):
+    seller = SellerFactory()
+    client = Client()
+    client.force_login(StaffFactory())
+    asked = start_oauth(client, seller)
+    code = google.authorize(asked["code_challenge"])
+
+    response = client.get("/integrations/google/callback/", {"state": "forged", "code": code})
+
+    assert response.status_code == 400
+    assert not CalendarConnection.objects.exists()
+    assert google.calls("POST", "/token") == []
+
+
+def test_oauth_start_is_staff_only(db, google):
+    seller = SellerFactory()
+
+    response = Client().get(f"/integrations/google/connect/{seller.pk}/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+# --- tokens --------------------------------------------------------------------------
+def test_expired_access_token_is_refreshed_and_stored(conn, google):
+    google.expire_access_tokens()
+    old = conn.access_token
+    CalendarConnection.objects.filter(pk=conn.pk).update(
+        token_expires_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    conn.refresh_from_db()
+
+    freebusy.refresh_connection(conn)
+
+    conn.refresh_from_db()
+    assert len(google.calls("POST", "/token")) == 1
+    assert conn.access_token != old and conn.access_token in google.access_tokens
+    assert conn.token_expires_at > timezone.now()
+
+
+def test_access_token_rejected_with_401_is_refreshed_and_the_call_retried(conn, google):
+    google.expire_access_tokens()  # our expiry says valid; Google says 401
+
+    freebusy.refresh_connection(conn)
+
+    conn.refresh_from_db()
+    assert len(google.calls("POST", "/token")) == 1
+    assert len(google.calls("POST", "/freeBusy")) == 2
+    assert conn.access_token in google.access_tokens
+
+
+def test_revoked_grant_marks_the_connection_broken(conn, google):
+    google.revoke(conn.refresh_token)
+    booking = meet_booking(conn)
+
+    with pytest.raises(GrantRevoked):
+        run(booking, "create")
+
+    conn.refresh_from_db()
+    assert conn.status == "broken"
+    assert "invalid_grant" in conn.last_error
+    assert isinstance(GrantRevoked("g", "x"), ProviderPermanentError)
+
+
+# --- free/busy -----------------------------------------------------------------------
+def test_free_busy_fills_busy_interval_and_replaces_it(conn, google):
+    first = google.put_event("primary", NOW + dt.timedelta(hours=2), NOW + dt.timedelta(hours=3))
+    google.put_event("primary", NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=1, hours=1))
+
+    assert freebusy.refresh_connection(conn) == 2
+    google.remove_event("primary", first)
+    freebusy.refresh_connection(conn)
+
+    rows = list(BusyInterval.objects.filter(seller=conn.seller).values_list("start", "end"))
+    assert rows == [(NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=1, hours=1))]
+    conn.refresh_from_db()
+    assert conn.last_synced_at is not None and conn.last_error == ""
+
+
+def test_free_busy_asks_at_most_50_calendars_and_90_days_per_call(conn, google):
+    calendars = [f"cal{i}" for i in range(120)]
+    for calendar_id in calendars:
+        google.put_event(calendar_id, NOW + dt.timedelta(hours=1), NOW + dt.timedelta(hours=2))
+    conn.busy_calendar_ids = calendars
+    conn.save()
+
+    written = freebusy.refresh_connection(conn, start=NOW, end=NOW + dt.timedelta(days=100))
+
+    calls = google.calls("POST", "/freeBusy")
+    assert len(calls) == 6  # 3 chunks of calendars × 2 windows
+    assert sorted(len(call.json()["items"]) for call in calls) == [20, 20, 50, 50, 50, 50]
+    assert written == 120
+
+
+# --- events --------------------------------------------------------------------------
+def test_create_job_run_twice_creates_one_event_with_a_meet_link(conn, google):
+    booking = meet_booking(conn, location_type="google_meet")
+
+    run(booking, "create", manage_url="https://book.example.com/m/abc")
+    run(booking, "create", manage_url="https://book.example.com/m/abc")
+
+    events = google.live_events("primary")
+    assert [event["id"] for event in events] == [booking.id.hex]
+    assert booking.calendar_event_id == booking.id.hex
+    assert booking.meeting_url == events[0]["hangoutLink"]
+    assert booking.meeting_url.startswith("https://meet.google.com/")
+    assert [a["email"] for a in events[0]["attendees"]] == [booking.email]
+    assert "Team size: 12" in events[0]["description"]
+    assert "Goals: CRM, Routing" in events[0]["description"]
+    assert "https://book.example.com/m/abc" in events[0]["description"]
+    inserts = google.calls("POST", "/calendars/primary/events")
+    assert [call.query.get("conferenceDataVersion") for call in inserts] == [["1"], ["1"]]
+
+
+def test_pending_meet_link_is_a_transient_error_then_stored(conn, google):
+    booking = meet_booking(conn, location_type="google_meet")
+    google.meet_pending = True
+    with pytest.raises(ProviderTransientError):
+        run(booking, "create")
+    assert booking.calendar_event_id == booking.id.hex and booking.meeting_url == ""
+
+    google.meet_pending = False
+    google.events["primary"][booking.id.hex].pop("conferenceData")  # Google finished it
+    run(booking, "create")
+
+    assert booking.meeting_url.startswith("https://meet.google.com/")
+    assert len(google.live_events("primary")) == 1
+
+
+def test_reschedule_patches_and_cancel_deletes(conn, google):
+    booking = meet_booking(conn, location_type="phone", location="+51 1 555 0100")
+    run(booking, "create")
+    for field in ("start", "end", "blocked_start", "blocked_end"):
+        setattr(booking, field, getattr(booking, field) + dt.timedelta(days=1))
+    booking.save()
+
+    run(booking, "update")
+    event = google.events["primary"][booking.id.hex]
+    assert dt.datetime.fromisoformat(event["start"]["dateTime"]) == booking.start
+    assert event["location"] == "+51 1 555 0100" and booking.meeting_url == ""
+    assert len(google.calls("PATCH", f"/events/{booking.id.hex}")) == 1
+
+    run(booking, "cancel")
+    run(booking, "cancel")  # Google answers 410 Gone: counts as done
+
+    assert google.live_events("primary") == []
+    assert len(google.calls("DELETE", f"/events/{booking.id.hex}")) == 2
+
+
+def test_update_of_a_missing_event_inserts_it(conn, google):
+    booking = meet_booking(conn, location_type="phone")
+
+    run(booking, "update")
+
+    assert [event["id"] for event in google.live_events("primary")] == [booking.id.hex]
+
+
+@pytest.mark.parametrize(
+    ("fail", "retry_after"),
+    [({"status": 500}, None), ({"status": 503}, None), ({"status": 429, "retry_after": 7}, 7.0)],
+)
+def test_server_errors_and_rate_limits_are_transient(conn, google, fail, retry_after):
+    booking = meet_booking(conn)
+    google.fail_next(**fail)
+
+    with pytest.raises(ProviderTransientError) as caught:
+        run(booking, "create")
+
+    assert caught.value.retry_after == retry_after
+
+
+def test_a_hanging_google_is_a_transient_error_bounded_by_the_timeout(conn, google, settings):
+    settings.GOOGLE_TIMEOUT = 0.5
+    booking = meet_booking(conn)
+    google.hang_next(seconds=3)
+
+    started = time.monotonic()
+    with pytest.raises(ProviderTransientError, match="timed out"):
+        run(booking, "create")
+
+    assert time.monotonic() - started < 2
+
+
+def test_a_bad_request_is_permanent(conn, google):
+    booking = meet_booking(conn)
+    google.fail_next(status=400)
+
+    with pytest.raises(ProviderPermanentError):
+        run(booking, "create")
+
+
+def test_job_for_a_seller_without_calendar_is_permanent(db, google):
+    booking = BookingFactory()
+
+    with pytest.raises(ProviderPermanentError, match="no active calendar"):
+        sync.handle(SyncJobFactory(booking=booking))
+
+
+# --- push ----------------------------------------------------------------------------
+def notify(client, conn, token, state="exists"):
+    return client.post(
+        WEBHOOK,
+        headers={
+            "X-Goog-Channel-ID": conn.channel_id,
+            "X-Goog-Channel-Token": token,
+            "X-Goog-Resource-State": state,
+            "X-Goog-Resource-ID": conn.channel_resource_id,
+        },
+    )
+
+
+def test_push_notification_with_a_wrong_token_is_rejected(conn, google):
+    push.start_channel(conn)
+    conn.refresh_from_db()
+    google.put_event("primary", NOW + dt.timedelta(hours=1), NOW + dt.timedelta(hours=2))
+    client = Client()
+
+    wrong = notify(client, conn, "not-the-token")
+    unknown = client.post(
+        WEBHOOK, headers={"X-Goog-Channel-ID": "nope", "X-Goog-Channel-Token": "x"}
+    )
+
+    assert (wrong.status_code, unknown.status_code) == (403, 404)
+    assert not BusyInterval.objects.exists()
+
+
+def test_push_notification_with_the_right_token_updates_busy_time(
+    conn, google, django_capture_on_commit_callbacks
+):
+    push.start_channel(conn)
+    conn.refresh_from_db()
+    assert google.channels[conn.channel_id]["token"] == conn.channel_token
+    versions_before = slot_cache.versions([conn.seller_id])
+    event_id = google.put_event("primary", NOW + dt.timedelta(hours=1), NOW + dt.timedelta(hours=2))
+    client = Client()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = notify(client, conn, conn.channel_token)
+
+    assert response.status_code == 200
+    rows = list(BusyInterval.objects.values_list("external_id", "start", "end"))
+    assert rows == [(event_id, NOW + dt.timedelta(hours=1), NOW + dt.timedelta(hours=2))]
+    assert slot_cache.versions([conn.seller_id]) != versions_before
+
+    google.move_event("primary", event_id, NOW + dt.timedelta(hours=5), NOW + dt.timedelta(hours=6))
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(client, conn, conn.channel_token)
+
+    rows = list(BusyInterval.objects.values_list("external_id", "start"))
+    assert rows == [(event_id, NOW + dt.timedelta(hours=5))]
+    lists = google.calls("GET", "/calendars/primary/events")
+    assert "syncToken" in lists[-1].query  # incremental, not a full listing
+
+
+def test_stale_sync_token_means_a_full_resync(conn, google):
+    google.put_event("primary", NOW + dt.timedelta(hours=1), NOW + dt.timedelta(hours=2))
+    push.sync_events(conn)
+    google.expire_sync_tokens()
+    second = google.put_event("primary", NOW + dt.timedelta(hours=3), NOW + dt.timedelta(hours=4))
+    google.put_event(
+        "primary",
+        NOW + dt.timedelta(hours=7),
+        NOW + dt.timedelta(hours=8),
+        transparency="transparent",
+    )
+
+    push.sync_events(conn)
+
+    assert BusyInterval.objects.count() == 2
+    assert BusyInterval.objects.filter(external_id=second).exists()
+    assert google.calls("GET", "/calendars/primary/events")[-2].query.get("syncToken")
+    assert "timeMin" in google.calls("GET", "/calendars/primary/events")[-1].query
+
+
+def test_our_own_booking_events_do_not_count_as_busy(conn, google):
+    booking = meet_booking(conn)
+    run(booking, "create")
+
+    push.sync_events(conn)
+
+    assert not BusyInterval.objects.exists()
+
+
+def test_channels_are_renewed_before_they_expire(conn, google):
+    push.start_channel(conn)
+    conn.refresh_from_db()
+    first = conn.channel_id
+
+    assert push.renew_channels() == 0
+    assert push.renew_channels(now=timezone.now() + dt.timedelta(days=6, hours=12)) == 1
+
+    conn.refresh_from_db()
+    assert conn.channel_id != first and list(google.channels) == [conn.channel_id]
+
+
+# --- live check ----------------------------------------------------------------------
+def test_live_check_true_when_free_false_when_busy(conn, google):
+    google.put_event("primary", NOW + dt.timedelta(hours=2), NOW + dt.timedelta(hours=3))
+
+    free = seller_is_free(conn.seller, NOW + dt.timedelta(hours=4), NOW + dt.timedelta(hours=5))
+    busy = seller_is_free(
+        conn.seller, NOW + dt.timedelta(hours=2, minutes=30), NOW + dt.timedelta(hours=4)
+    )
+
+    assert (free, busy) == (True, False)
+
+
+def test_live_check_none_without_calendar(db, google, breaker):
+    assert seller_is_free(SellerFactory(), NOW, NOW + dt.timedelta(hours=1)) is None
+
+
+def test_live_check_none_on_timeout(conn, google):
+    google.hang_next(seconds=3)
+
+    started = time.monotonic()
+    answer = seller_is_free(conn.seller, NOW, NOW + dt.timedelta(hours=1), timeout=0.3)
+
+    assert answer is None
+    assert time.monotonic() - started < 1.5
+
+
+def test_live_check_none_when_the_circuit_is_open(conn, google, breaker, settings):
+    settings.CIRCUIT_FAILURE_THRESHOLD = 2
+    google.fail_next(2, status=503)
+    for _ in range(2):
+        assert seller_is_free(conn.seller, NOW, NOW + dt.timedelta(hours=1)) is None
+    calls = len(google.calls("POST", "/freeBusy"))
+
+    answer = seller_is_free(conn.seller, NOW, NOW + dt.timedelta(hours=1))
+
+    assert (answer, breaker.state()) == (None, "open")
+    assert len(google.calls("POST", "/freeBusy")) == calls  # not even asked
+
+
+def test_live_check_false_for_a_broken_connection(conn, google):
+    conn.status = "broken"
+    conn.save()
+
+    assert seller_is_free(conn.seller, NOW, NOW + dt.timedelta(hours=1)) is False
+
+
+# --- wiring --------------------------------------------------------------------------
+def test_calendar_tasks_are_discovered_by_the_worker():
+    from config.celery import app
+
+    app.loader.import_default_modules()
+
+    assert {
+        "integrations.calendar.sync_events",
+        "integrations.calendar.refresh_busy",
+        "integrations.calendar.refresh_connection_busy",
+        "integrations.calendar.renew_channels",
+    } <= set(app.tasks)
+
+
+def test_outbox_handler_for_calendar_is_this_module():
+    from integrations import handlers
+
+    assert handlers.get_handler(SyncJob.Target.CALENDAR) is sync.handle
