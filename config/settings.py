@@ -199,8 +199,8 @@ GOOGLE_TOKEN_URI = conf.url(
 GOOGLE_TIMEOUT = env.float("GOOGLE_TIMEOUT", default=10.0)  # seconds, every Google call
 GOOGLE_LIVE_CHECK_TIMEOUT = env.float("GOOGLE_LIVE_CHECK_TIMEOUT", default=2.0)
 # Push notifications need a public HTTPS address; without one, polling alone keeps busy time.
-GOOGLE_PUSH_ADDRESS = env.str(
-    "GOOGLE_PUSH_ADDRESS", default=f"{BASE_URL}/integrations/google/notifications/"
+GOOGLE_PUSH_ADDRESS = (
+    env.str("GOOGLE_PUSH_ADDRESS", default="") or f"{BASE_URL}/integrations/google/notifications/"
 )
 CALENDAR_SYNC_DAYS = conf.positive_int("CALENDAR_SYNC_DAYS", 60)
 # Service-account mode: one shared company calendar instead of per-seller OAuth.
