@@ -32,6 +32,7 @@ from integrations import handlers
 from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.circuit import CircuitBreaker
 from integrations.models import SyncJob
+from integrations.outbox import carried_payload
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def _supersede(job: SyncJob, lease: dt.datetime | None) -> str:
             .first()
         )
         if other is not None:
-            merged = {**job.payload, **other.payload}
+            merged = {**carried_payload(job.payload), **other.payload}
             if merged != other.payload:
                 other.payload = merged
                 other.save(update_fields=["payload", "updated_at"])
@@ -310,7 +311,7 @@ def retry_job(job: SyncJob, *, actor: str = "system") -> SyncJob | None:
         runnable = job
     else:
         pending.not_before = now
-        pending.payload = {**job.payload, **pending.payload}
+        pending.payload = {**carried_payload(job.payload), **pending.payload}
         pending.save(update_fields=["not_before", "payload", "updated_at"])
         runnable = pending
     flag = _flag(job.target)

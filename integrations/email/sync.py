@@ -1,0 +1,54 @@
+"""Outbox handler of the ``email`` target: the prospect's and the seller's email for a
+booking change (create → confirmation, update → reschedule, cancel → cancellation).
+
+Idempotent per job: after each message the ESP accepted, its recipient role is recorded in
+``job.payload["sent_to"]`` (committed at once, outside any transaction), and roles already
+there are skipped, so a retry after the seller's message failed does not resend the
+prospect's. The remaining window is between the ESP accepting a message and that write: a
+worker killed exactly there sends that one message again when the job is reclaimed. That is
+the side we choose — a duplicate email, never a lost one (marking before sending would
+lose the email on the same crash). ESPs give no idempotency key to close it further.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from bookings.models import Booking, BookingStatus
+from integrations.email import messages
+from integrations.email.base import EmailSender
+from integrations.email.django_mail import DjangoMailSender
+from integrations.models import SyncJob
+
+logger = logging.getLogger(__name__)
+
+
+def handle(job: SyncJob, *, sender: EmailSender | None = None) -> None:
+    """Send the emails of ``job`` not sent yet; raises the provider errors of ``sender``.
+
+    Changes ``job.payload`` (sent_to, message_ids); sends at most one email per recipient
+    role per job.
+    """
+    sender = sender or DjangoMailSender()
+    booking = Booking.objects.select_related("seller", "meeting_type").get(pk=job.booking_id)
+    if job.action != messages.CANCEL and booking.status == BookingStatus.CANCELLED:
+        # Cancelled before this confirmation / reschedule went out: the cancellation
+        # email tells the story; a late "confirmed" would contradict it.
+        logger.info("email job %s: booking %s is cancelled, not sending", job.pk, booking.pk)
+        return
+    manage_url = job.payload.get("manage_url")
+    for role in messages.ROLES:
+        if role in job.payload.get("sent_to", []):
+            continue
+        email = messages.build(booking, action=job.action, role=role, manage_url=manage_url)
+        message_id = sender.send(email)
+        _record_sent(job, role, message_id)
+
+
+def _record_sent(job: SyncJob, role: str, message_id: str | None) -> None:
+    sent_to = [*job.payload.get("sent_to", []), role]
+    ids = {**job.payload.get("message_ids", {}), role: message_id}
+    job.payload = {**job.payload, "sent_to": sent_to, "message_ids": ids}
+    SyncJob.objects.filter(pk=job.pk).update(payload=job.payload, updated_at=timezone.now())

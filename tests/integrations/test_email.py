@@ -1,0 +1,342 @@
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from icalendar import Calendar
+
+from integrations import worker
+from integrations.base import ProviderTransientError
+from integrations.email import ics, messages
+from integrations.email import sync as email_sync
+from integrations.email.fake import FakeEmailSender
+from integrations.models import SyncJob
+from tests.factories import BookingFactory, CalendarConnectionFactory, SellerFactory, SyncJobFactory
+from tests.integrations.fake_postmark import FakePostmark
+
+pytestmark = pytest.mark.django_db
+
+START = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
+MANAGE_URL = "http://127.0.0.1:8000/schedule/manage/tok3n/"
+
+
+@pytest.fixture
+def booking():
+    seller = SellerFactory(name="Sam Seller", email="sam@example.com", timezone="Europe/Madrid")
+    return BookingFactory(
+        seller=seller,
+        meeting_type__page__seller=seller,
+        meeting_type__name="Discovery call",
+        start=START,
+        end=START + dt.timedelta(minutes=30),
+        name="Ana Prospect",
+        email="ana@example.org",
+        timezone="America/Lima",
+        meeting_url="https://meet.google.com/abc-defg-hij",
+        answers={"Team size": "12", "Tools": ["CRM", "Sheets"]},
+    )
+
+
+def email_job(booking, action="create", **kwargs):
+    return SyncJobFactory(
+        booking=booking, target="email", action=action, payload={"manage_url": MANAGE_URL}, **kwargs
+    )
+
+
+def invite_of(message) -> tuple[str, Calendar]:
+    [(name, content, mimetype)] = message.attachments
+    assert name == "invite.ics"
+    return mimetype, Calendar.from_ical(content)
+
+
+def only_event(cal: Calendar):
+    [event] = cal.walk("VEVENT")
+    return event
+
+
+def test_confirmation_goes_to_prospect_and_seller_each_in_their_zone(booking, breakers):
+    job = email_job(booking)
+
+    assert worker.run_job(job_id=str(job.pk)) == worker.DONE
+
+    prospect, seller = mail.outbox
+    assert prospect.to == ["ana@example.org"]
+    assert prospect.subject == (
+        "Confirmed: Discovery call with Sam Seller on Tuesday, 1 December 2026, 10:00–10:30"
+    )
+    assert "America/Lima (UTC-05:00)" in prospect.body
+    assert "https://meet.google.com/abc-defg-hij" in prospect.body
+    assert MANAGE_URL in prospect.body
+    assert prospect.reply_to == ["sam@example.com"]
+    [(html, html_type)] = prospect.alternatives
+    assert html_type == "text/html"
+    assert f'<a href="{MANAGE_URL}">Reschedule or cancel</a>' in html
+    assert seller.to == ["sam@example.com"]
+    assert seller.subject == (
+        "New booking: Discovery call with Ana Prospect on Tuesday, 1 December 2026, 16:00–16:30"
+    )
+    assert "Europe/Madrid (UTC+01:00)" in seller.body
+    assert "- Tools: CRM, Sheets" in seller.body
+    assert MANAGE_URL not in seller.body  # the manage link is the prospect's key
+    job.refresh_from_db()
+    assert job.payload["sent_to"] == ["prospect", "seller"]
+    booking.refresh_from_db()
+    assert (booking.email_synced, booking.email_needs_manual_sync) == (True, False)
+
+
+def test_invite_is_a_valid_itip_request(booking, settings):
+    settings.BASE_URL = "https://book.example.com"
+    booking.sequence = 3
+    booking.save()
+
+    email = messages.build(booking, action="create", role="prospect", manage_url=MANAGE_URL)
+
+    [attachment] = email.attachments
+    assert (attachment.filename, attachment.mimetype) == (
+        "invite.ics",
+        "text/calendar; method=REQUEST; charset=utf-8",
+    )
+    cal = Calendar.from_ical(attachment.content)
+    event = only_event(cal)
+    assert str(cal["method"]) == "REQUEST"
+    assert str(event["uid"]) == f"{booking.pk}@book.example.com"
+    assert event["sequence"] == 3
+    assert event.decoded("dtstart") == START
+    assert event.decoded("dtend") == START + dt.timedelta(minutes=30)
+    assert event.decoded("dtstamp").tzinfo is not None
+    assert str(event["organizer"]) == "mailto:sam@example.com"
+    attendee = event["attendee"]
+    assert str(attendee) == "mailto:ana@example.org"
+    assert (attendee.params["RSVP"], attendee.params["PARTSTAT"]) == ("TRUE", "NEEDS-ACTION")
+    assert str(event["status"]) == "CONFIRMED"
+    assert MANAGE_URL in str(event["description"])
+
+
+def test_invite_starts_and_ends_in_utc_on_the_wire(booking):
+    content = ics.build_invite(booking).decode()
+
+    assert "DTSTART:20261201T150000Z" in content
+    assert "DTEND:20261201T153000Z" in content
+
+
+def test_reschedule_sends_a_request_with_the_new_sequence(booking, breakers):
+    booking.start = START + dt.timedelta(days=1)
+    booking.end = booking.start + dt.timedelta(minutes=30)
+    booking.blocked_start, booking.blocked_end = booking.start, booking.end
+    booking.sequence = 1
+    booking.save()
+    job = email_job(booking, action="update")
+
+    worker.run_job(job_id=str(job.pk))
+
+    prospect, _seller = mail.outbox
+    assert prospect.subject.startswith("Rescheduled: Discovery call with Sam Seller, now Wednesday")
+    mimetype, cal = invite_of(prospect)
+    event = only_event(cal)
+    assert (mimetype, str(cal["method"]), event["sequence"]) == (
+        "text/calendar; method=REQUEST; charset=utf-8",
+        "REQUEST",
+        1,
+    )
+    assert str(event["uid"]) == ics.uid_for(booking)
+    assert event.decoded("dtstart") == START + dt.timedelta(days=1)
+
+
+def test_cancellation_sends_a_cancel_invite(booking, breakers):
+    booking.status = "cancelled"
+    booking.sequence = 2
+    booking.cancellation_reason = "Found another slot"
+    booking.save()
+    job = email_job(booking, action="cancel")
+
+    worker.run_job(job_id=str(job.pk))
+
+    prospect, _seller = mail.outbox
+    assert prospect.subject.startswith("Cancelled: Discovery call with Sam Seller on Tuesday")
+    assert "Reason: Found another slot" in prospect.body
+    assert MANAGE_URL not in prospect.body
+    mimetype, cal = invite_of(prospect)
+    event = only_event(cal)
+    assert mimetype == "text/calendar; method=CANCEL; charset=utf-8"
+    assert (str(cal["method"]), str(event["status"]), event["sequence"]) == (
+        "CANCEL",
+        "CANCELLED",
+        2,
+    )
+
+
+def test_seller_gets_manual_instructions_and_the_invite_when_calendar_sync_failed(booking):
+    CalendarConnectionFactory(seller=booking.seller)
+    booking.calendar_needs_manual_sync = True
+    booking.save()
+
+    email = messages.build(booking, action="create", role="seller")
+
+    assert "We could not put this meeting on your calendar." in email.text
+    assert "open the attached invite.ics" in email.text
+    assert "invite ana@example.org" in email.text
+    assert "We could not put this meeting on your calendar." in email.html
+    assert [a.filename for a in email.attachments] == ["invite.ics"]
+
+
+def test_seller_with_a_working_calendar_gets_no_duplicate_invite(booking):
+    CalendarConnectionFactory(seller=booking.seller)
+
+    pending = messages.build(booking, action="create", role="seller")
+    booking.calendar_synced = True
+    synced = messages.build(booking, action="create", role="seller")
+
+    assert (pending.attachments, synced.attachments) == ((), ())
+    assert "Your calendar is being updated." in pending.text
+    assert "Your calendar is up to date." in synced.text
+
+
+def test_seller_without_a_calendar_gets_the_invite(booking):
+    email = messages.build(booking, action="create", role="seller")
+
+    assert "No calendar is connected for you" in email.text
+    assert [a.filename for a in email.attachments] == ["invite.ics"]
+
+
+def test_video_link_not_known_yet_is_announced(booking):
+    booking.meeting_url = ""
+
+    email = messages.build(booking, action="create", role="prospect")
+
+    assert "Where: Google Meet (link to follow)" in email.text
+
+
+def test_email_job_run_twice_sends_once(booking, breakers):
+    job = email_job(booking)
+
+    worker.run_job(job_id=str(job.pk))
+    worker.run_job(job_id=str(job.pk))
+    worker.sweep_due_jobs()
+
+    assert [m.to for m in mail.outbox] == [["ana@example.org"], ["sam@example.com"]]
+
+
+def test_handler_after_partial_failure_sends_only_the_missing_email(booking):
+    job = email_job(booking)
+    sender = FakeEmailSender()
+    sent_then_fail = FakeEmailSender()
+    sent_then_fail.send = lambda email: (
+        sender.send(email) if email.to == "ana@example.org" else _raise_transient()
+    )
+
+    with pytest.raises(ProviderTransientError):
+        email_sync.handle(job, sender=sent_then_fail)
+    job.refresh_from_db()
+    email_sync.handle(job, sender=sender)
+    email_sync.handle(job, sender=sender)
+
+    assert [e.to for e in sender.sent] == ["ana@example.org", "sam@example.com"]
+    job.refresh_from_db()
+    assert job.payload["sent_to"] == ["prospect", "seller"]
+    assert job.payload["manage_url"] == MANAGE_URL
+
+
+def _raise_transient():
+    raise ProviderTransientError("email", "503")
+
+
+def test_confirmation_for_a_booking_cancelled_meanwhile_is_not_sent(booking, breakers):
+    booking.status = "cancelled"
+    booking.save()
+    job = email_job(booking)
+
+    assert worker.run_job(job_id=str(job.pk)) == worker.DONE
+    assert mail.outbox == []
+
+
+# --- through anymail's real Postmark backend, against a fake Postmark ----------------------
+@pytest.fixture
+def postmark(settings):
+    with FakePostmark() as fake:
+        settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+        settings.ANYMAIL = {
+            "POSTMARK_SERVER_TOKEN": FakePostmark.token,
+            "POSTMARK_API_URL": fake.url + "/",
+            "REQUESTS_TIMEOUT": 5,
+        }
+        yield fake
+
+
+def test_postmark_receives_both_emails_with_a_parseable_invite(booking, postmark, breakers):
+    job = email_job(booking)
+
+    assert worker.run_job(job_id=str(job.pk)) == worker.DONE
+
+    prospect, seller = postmark.sent
+    assert (prospect.to, seller.to) == ("ana@example.org", "sam@example.com")
+    assert prospect.subject.startswith("Confirmed: Discovery call with Sam Seller")
+    assert MANAGE_URL in prospect.text
+    assert MANAGE_URL in prospect.html
+    content_type, content = prospect.attachments["invite.ics"]
+    assert content_type.startswith("text/calendar; method=REQUEST")
+    cal = Calendar.from_ical(content)
+    event = only_event(cal)
+    assert (str(cal["method"]), str(event["uid"]), event["sequence"]) == (
+        "REQUEST",
+        ics.uid_for(booking),
+        0,
+    )
+    assert event.decoded("dtstart") == START
+    job.refresh_from_db()
+    assert job.payload["message_ids"] == {
+        "prospect": prospect.message_id,
+        "seller": seller.message_id,
+    }
+
+
+def test_postmark_500_is_retried_and_later_succeeds(booking, postmark, breakers):
+    job = email_job(booking)
+    postmark.fail_next(1, status=500)
+
+    assert worker.run_job(job_id=str(job.pk)) == worker.RETRY
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (SyncJob.Status.PENDING, 1)
+    assert job.last_error.startswith("email: HTTP 500")
+    assert postmark.sent == []
+
+    SyncJob.objects.filter(pk=job.pk).update(not_before=timezone.now())
+    assert worker.sweep_due_jobs() == 1
+
+    job.refresh_from_db()
+    assert job.status == SyncJob.Status.DONE
+    assert [e.to for e in postmark.sent] == ["ana@example.org", "sam@example.com"]
+
+
+def test_postmark_429_honours_retry_after_and_resends_only_what_is_missing(
+    booking, postmark, breakers
+):
+    job = email_job(booking)
+    postmark.rate_limit_once("sam@example.com", retry_after=90)
+    before = timezone.now()
+
+    assert worker.run_job(job_id=str(job.pk)) == worker.RETRY
+
+    job.refresh_from_db()
+    assert job.not_before >= before + dt.timedelta(seconds=90)
+    assert job.last_error.startswith("email: rate limited (429)")
+    assert job.payload["sent_to"] == ["prospect"]
+    assert worker.sweep_due_jobs() == 0  # not due before Retry-After
+
+    SyncJob.objects.filter(pk=job.pk).update(not_before=timezone.now())
+    assert worker.sweep_due_jobs() == 1
+
+    job.refresh_from_db()
+    assert (job.status, job.payload["sent_to"]) == (SyncJob.Status.DONE, ["prospect", "seller"])
+    assert [e.to for e in postmark.sent] == ["ana@example.org", "sam@example.com"]
+
+
+def test_postmark_rejecting_the_recipient_fails_at_once(booking, postmark, breakers):
+    postmark.reject_recipients.add("ana@example.org")
+    job = email_job(booking)
+
+    assert worker.run_job(job_id=str(job.pk)) == worker.FAILED
+
+    booking.refresh_from_db()
+    assert booking.email_needs_manual_sync is True
+    job.refresh_from_db()
+    assert job.last_error.startswith("email: recipient refused")
