@@ -10,6 +10,9 @@ dependencies run one way, and sellers does not import scheduling.
 from django.contrib import admin
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
 
 from sellers.models import (
     BusyInterval,
@@ -69,19 +72,50 @@ class SellerAdmin(admin.ModelAdmin):
         "is_active",
         "last_assigned_at",
     )
-    list_filter = ("is_active", "region", "country", "teams")
+    list_filter = ("is_active", "region", "country", "teams", "calendars__status")
     search_fields = ("name", "email", "slug")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("user",)
-    readonly_fields = ("id", "last_assigned_at", "created_at", "updated_at")
+    readonly_fields = ("id", "last_assigned_at", "created_at", "updated_at", "calendar_health")
     list_select_related = ("user",)
     fieldsets = (
         (None, {"fields": ("id", "name", "email", "slug", "user", "is_active")}),
         ("Where and how", {"fields": ("country", "region", "languages", "timezone")}),
         ("Routing", {"fields": ("weight", "last_assigned_at")}),
+        ("Calendar", {"fields": ("calendar_health",)}),
         ("Timestamps", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     inlines = [CalendarConnectionInline]
+
+    @admin.display(description="calendar health")
+    def calendar_health(self, seller: Seller) -> str:
+        """Each connection's status, last sync and last error, and the OAuth connect link
+        (a broken calendar keeps the seller out of routing until reconnected)."""
+        if seller.pk is None or seller._state.adding:
+            return "Save the seller first, then connect a calendar."
+        rows = format_html_join(
+            "",
+            "<li>{} · {} — <strong>{}</strong>, last sync {}{}</li>",
+            (
+                (
+                    c.get_provider_display(),
+                    c.account_email,
+                    c.get_status_display(),
+                    f"{timesince(c.last_synced_at)} ago" if c.last_synced_at else "never",
+                    f" — {c.last_error}" if c.last_error else "",
+                )
+                for c in connections_without_secrets(seller.calendars.all())
+            ),
+        )
+        try:
+            url = reverse("google_calendar:connect", args=[seller.pk])
+        except NoReverseMatch:  # calendar URLs not installed
+            return format_html("<ul>{}</ul>", rows) if rows else "No calendar connected."
+        return format_html(
+            '<ul>{}</ul><a class="button" href="{}">Connect Google Calendar</a>',
+            rows or format_html("<li>{}</li>", "No calendar connected."),
+            url,
+        )
 
 
 class TeamMembershipInline(admin.TabularInline):

@@ -485,3 +485,19 @@ def test_outbox_handler_for_calendar_is_this_module():
     from integrations import handlers
 
     assert handlers.get_handler(SyncJob.Target.CALENDAR) is sync.handle
+
+
+def test_seller_admin_shows_calendar_health_and_the_connect_link(conn):
+    CalendarConnection.objects.filter(pk=conn.pk).update(
+        status="broken", last_error="google_calendar: token refresh refused: invalid_grant"
+    )
+    client = Client()
+    client.force_login(StaffFactory())
+
+    page = client.get(reverse("admin:sellers_seller_change", args=[conn.seller_id]))
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f'href="/integrations/google/connect/{conn.seller_id}/"' in html
+    assert "Broken (reconnect needed)" in html and "invalid_grant" in html
+    assert conn.refresh_token not in html
