@@ -1,0 +1,71 @@
+"""SMS through the real ``twilio`` client.
+
+``TWILIO_API_URL`` replaces the client's ``api.base_url`` (tests point it at a local fake).
+The HTTP client is twilio's own, with an explicit timeout; it is subclassed only to keep
+the last response's headers, which twilio's exception drops (Retry-After on 429).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.rest import Client
+
+from integrations.provider_http import raise_for_status, timeout, transport_errors
+from integrations.sms.base import SentSms
+
+PROVIDER = "twilio"
+
+
+class _HeaderKeepingHttpClient(TwilioHttpClient):
+    last_headers: Any = None
+
+    def request(self, *args: Any, **kwargs: Any) -> TwilioResponse:
+        self.last_headers = None
+        response = super().request(*args, **kwargs)
+        self.last_headers = response.headers
+        return response
+
+
+class TwilioSms:
+    name = PROVIDER
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        api_url: str = "",
+        timeout_seconds: float,
+    ) -> None:
+        self.http_client = _HeaderKeepingHttpClient(timeout=timeout_seconds)
+        self.client = Client(account_sid, auth_token, http_client=self.http_client)
+        if api_url:
+            self.client.api.base_url = api_url.rstrip("/")
+        self.from_number = from_number
+
+    @classmethod
+    def from_settings(cls) -> TwilioSms:
+        return cls(
+            account_sid=settings.TWILIO_ACCOUNT_SID,
+            auth_token=settings.TWILIO_AUTH_TOKEN,
+            from_number=settings.TWILIO_FROM_NUMBER,
+            api_url=settings.TWILIO_API_URL,
+            timeout_seconds=timeout(),
+        )
+
+    def send(self, to: str, body: str) -> SentSms:
+        try:
+            with transport_errors(PROVIDER):
+                message = self.client.messages.create(to=to, from_=self.from_number, body=body)
+        except TwilioRestException as exc:
+            raise_for_status(
+                PROVIDER, exc.status, f"{exc.code}: {exc.msg}"[:300], self.http_client.last_headers
+            )
+            raise
+        return SentSms(sid=str(message.sid), to=to, body=body)

@@ -1,0 +1,79 @@
+"""Twilio's REST API (2010-04-01), messages only: form-encoded create with basic auth,
+answered with Twilio's JSON message resource or its error shape."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+import secrets
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from tests.integrations.fakeserver import FakeProvider, Request, Response
+
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "twilio-token"
+FROM_NUMBER = "+15005550006"
+BASIC = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+
+
+def _error(status: int, code: int, message: str) -> Response:
+    return Response(
+        status,
+        {
+            "code": code,
+            "message": message,
+            "more_info": f"https://twilio.example/{code}",
+            "status": status,
+        },
+    )
+
+
+class FakeTwilio(FakeProvider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[dict[str, Any]] = []
+
+    def handle(self, request: Request) -> Response:
+        if request.headers.get("authorization") != BASIC:
+            return _error(401, 20003, "Authenticate")
+        match = re.fullmatch(r"/2010-04-01/Accounts/(AC\w+)/Messages\.json", request.path)
+        if not match or request.method != "POST":
+            return _error(404, 20404, "The requested resource was not found")
+        if match.group(1) != ACCOUNT_SID:
+            return _error(403, 20003, "Permission denied")
+        form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
+        if not re.fullmatch(r"\+[1-9]\d{6,14}", form.get("To", "")):
+            return _error(400, 21211, f"The 'To' number {form.get('To')} is not valid.")
+        if not form.get("Body"):
+            return _error(400, 21602, "Message body is required.")
+        sid = "SM" + secrets.token_hex(16)
+        now = format_datetime(dt.datetime.now(dt.UTC), usegmt=True)
+        message = {
+            "sid": sid,
+            "account_sid": ACCOUNT_SID,
+            "api_version": "2010-04-01",
+            "body": form["Body"],
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": form.get("From"),
+            "messaging_service_sid": None,
+            "num_media": "0",
+            "num_segments": "1",
+            "price": None,
+            "price_unit": "USD",
+            "status": "queued",
+            "subresource_uris": {
+                "media": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}/Media.json"
+            },
+            "to": form["To"],
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
+        }
+        self.messages.append(message)
+        return Response(201, message)
