@@ -166,9 +166,11 @@ def is_overlap_violation(exc: IntegrityError) -> bool:
 
 
 def is_idempotency_violation(exc: IntegrityError) -> bool:
+    """The unique Idempotency-Key, or the manage token derived from it (a random token
+    never collides), was inserted by a concurrent request first."""
     diag = getattr(exc.__cause__, "diag", None)
-    name = getattr(diag, "constraint_name", None) or ""
-    return "idempotency_key" in name or "idempotency_key" in str(exc)
+    text = f"{getattr(diag, 'constraint_name', None) or ''} {exc}"
+    return "idempotency_key" in text or "manage_token_hash" in text
 
 
 Attempt = Callable[[Seller, Callable[[], RoutingDecision | None]], Booking]

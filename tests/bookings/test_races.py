@@ -1,0 +1,147 @@
+"""Races on the real PostgreSQL: real threads, one connection each, all released at once.
+
+The database decides (exclusion constraint + row locks); Redis is only the first filter,
+so the answers must be the same with Redis unreachable.
+"""
+
+import datetime as dt
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from bookings.models import Booking
+from tests.bookings.conftest import body, personal_page, slot, team_page
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+N = 50
+NO_THROTTLE = {"DEFAULT_THROTTLE_RATES": {"public": None}}
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+    }
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, **NO_THROTTLE}
+
+
+def race(url: str, payloads: list[dict]) -> Counter:
+    """POST every payload from its own thread, all released by one barrier."""
+    barrier = threading.Barrier(len(payloads))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def run(payload: dict) -> None:
+        try:
+            client = APIClient()
+            barrier.wait()
+            response = client.post(url, payload, format="json")
+            with lock:
+                statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in payloads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Counter(statuses)
+
+
+def url_of(meeting_type) -> str:
+    return f"/api/v1/public/pages/{meeting_type.page.slug}/{meeting_type.slug}/bookings/"
+
+
+def overlapping_pairs() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*) FROM bookings_booking a JOIN bookings_booking b
+              ON a.seller_id = b.seller_id AND a.id < b.id
+             AND a.status = 'confirmed' AND b.status = 'confirmed'
+             AND a.blocked_start < b.blocked_end AND b.blocked_start < a.blocked_end
+            """
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("routing", ["round_robin", "lowest_load", "weighted", "by_country"])
+def test_race_team_of_three_one_slot_exactly_three_win(routing):
+    meeting_type, sellers = team_page(routing=routing)
+    start = slot(hour=10)
+    statuses = race(url_of(meeting_type), [body(start, n) for n in range(N)])
+    assert statuses == Counter({201: 3, 409: N - 3})
+    confirmed = Booking.objects.filter(status="confirmed")
+    assert sorted(confirmed.values_list("seller_id", flat=True)) == [s.pk for s in sellers]
+    assert overlapping_pairs() == 0
+
+
+def test_race_personal_page_exactly_one_wins():
+    meeting_type, _ = personal_page()
+    statuses = race(url_of(meeting_type), [body(slot(), n) for n in range(N)])
+    assert statuses == Counter({201: 1, 409: N - 1})
+    assert Booking.objects.count() == 1
+    assert overlapping_pairs() == 0
+
+
+@override_settings(CACHES=DEAD_REDIS)
+def test_race_team_with_redis_unreachable_same_result():
+    meeting_type, sellers = team_page()
+    statuses = race(url_of(meeting_type), [body(slot(), n) for n in range(N)])
+    assert statuses == Counter({201: 3, 409: N - 3})
+    confirmed = Booking.objects.filter(status="confirmed")
+    assert sorted(confirmed.values_list("seller_id", flat=True)) == [s.pk for s in sellers]
+    assert overlapping_pairs() == 0
+
+
+@override_settings(CACHES=DEAD_REDIS)
+def test_race_personal_page_with_redis_unreachable_exactly_one_wins():
+    meeting_type, _ = personal_page()
+    statuses = race(url_of(meeting_type), [body(slot(), n) for n in range(N)])
+    assert statuses == Counter({201: 1, 409: N - 1})
+    assert overlapping_pairs() == 0
+
+
+def test_race_daily_limit_is_never_exceeded():
+    meeting_type, _ = personal_page(daily_limit=2)
+    starts = [slot(hour=9) + dt.timedelta(minutes=30 * i) for i in range(20)]  # 09:00 … 18:30
+    statuses = race(url_of(meeting_type), [body(s, n) for n, s in enumerate(starts)])
+    assert statuses == Counter({201: 2, 409: 18})
+    assert Booking.objects.filter(status="confirmed").count() == 2
+
+
+def test_race_same_idempotency_key_creates_one_booking():
+    meeting_type, _ = team_page()
+    payload = body(slot(), 1)
+    barrier = threading.Barrier(10)
+    answers = []
+
+    def run() -> None:
+        try:
+            client = APIClient()
+            barrier.wait()
+            response = client.post(
+                url_of(meeting_type), payload, format="json", headers={"Idempotency-Key": "k-1"}
+            )
+            answers.append((response.status_code, response.json().get("id")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Booking.objects.count() == 1
+    booking_id = str(Booking.objects.get().pk)
+    assert answers == [(201, booking_id)] * 10
