@@ -12,7 +12,7 @@ def targets_for(booking: Booking) -> list[str]:
     targets = [Target.EMAIL]
     if booking.seller.calendars.filter(status="active").exists():
         targets.append(Target.CALENDAR)
-    if booking.location_type in ("zoom", "teams"):
+    if _video_configured(booking.location_type):
         targets.append(Target.VIDEO)
     if settings.PIPEDRIVE_API_TOKEN:
         targets.append(Target.PIPEDRIVE)
@@ -21,3 +21,12 @@ def targets_for(booking: Booking) -> list[str]:
     if booking.phone and settings.TWILIO_ACCOUNT_SID:
         targets.append(Target.SMS)
     return targets
+
+
+def _video_configured(location_type: str) -> bool:
+    """Zoom and Teams only when their credentials are set; Jitsi needs none (a room URL)."""
+    if location_type == "zoom":
+        return bool(settings.ZOOM_ACCOUNT_ID)
+    if location_type == "teams":
+        return bool(settings.MS_TENANT_ID)
+    return location_type == "jitsi"

@@ -301,3 +301,26 @@ def test_static_locations_come_from_the_meeting_type(location_type, details, loc
     synced = run(booking)
 
     assert (synced.location, synced.meeting_url, synced.video_meeting_id) == (location, url, "")
+
+
+@pytest.mark.parametrize(
+    ("location_type", "zoom_on", "teams_on", "expected"),
+    [
+        ("zoom", False, False, False),
+        ("zoom", True, False, True),
+        ("teams", False, False, False),
+        ("teams", False, True, True),
+        ("jitsi", False, False, True),
+        ("google_meet", True, True, False),
+        ("phone", True, True, False),
+    ],
+)
+def test_video_job_is_enqueued_only_for_a_configured_provider(
+    settings, location_type, zoom_on, teams_on, expected
+):
+    from integrations.registry import targets_for
+
+    settings.ZOOM_ACCOUNT_ID = "acct" if zoom_on else ""
+    settings.MS_TENANT_ID = "tenant" if teams_on else ""
+
+    assert ("video" in targets_for(booking_with(location_type))) is expected
