@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from bookings.models import Booking, BookingStatus
 from integrations.base import ProviderError
 from integrations.calendar import connections, service_account
 from integrations.calendar.base import BusyBlock, CalendarProvider
@@ -121,6 +122,14 @@ def replace_busy(
     from scheduling.cache import bump_sellers
 
     sources = list(sources)
+    # Our own booking events show up as busy too: a block lying inside one of the seller's
+    # confirmed bookings adds nothing the booking does not block already, and keeping it
+    # would hold the time after a cancel or a reschedule until the next poll.
+    booked = list(
+        Booking.objects.filter(
+            seller_id=seller_id, status=BookingStatus.CONFIRMED, start__lt=end, end__gt=start
+        ).values_list("start", "end")
+    )
     rows = [
         BusyInterval(
             seller_id=seller_id,
@@ -131,6 +140,7 @@ def replace_busy(
         )
         for block in blocks
         if block.end > block.start
+        and not any(low <= block.start and block.end <= high for low, high in booked)
     ]
     with transaction.atomic():
         BusyInterval.objects.filter(

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.base import ProviderPermanentError, ProviderTransientError
-from integrations.calendar import freebusy, push, sync
+from integrations.calendar import freebusy, live_check, push, sync
 from integrations.calendar.base import GrantRevoked
 from integrations.calendar.live_check import seller_is_free
 from integrations.circuit import CircuitBreaker
@@ -203,6 +203,17 @@ def test_free_busy_fills_busy_interval_and_replaces_it(conn, google):
     assert rows == [(NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=1, hours=1))]
     conn.refresh_from_db()
     assert conn.last_synced_at is not None and conn.last_error == ""
+
+
+def test_free_busy_leaves_out_our_own_booking_events(conn, google):
+    booking = meet_booking(conn)
+    run(booking, "create")
+    google.put_event("primary", NOW + dt.timedelta(hours=2), NOW + dt.timedelta(hours=3))
+
+    assert freebusy.refresh_connection(conn) == 1
+    assert list(BusyInterval.objects.values_list("start", flat=True)) == [
+        NOW + dt.timedelta(hours=2)
+    ]
 
 
 def test_free_busy_asks_at_most_50_calendars_and_90_days_per_call(conn, google):
@@ -434,16 +445,31 @@ def test_live_check_true_when_free_false_when_busy(conn, google):
 
 
 def test_live_check_none_without_calendar(db, google, breaker):
-    assert seller_is_free(SellerFactory(), NOW, NOW + dt.timedelta(hours=1)) is None
+    answer = live_check.check(SellerFactory(), NOW, NOW + dt.timedelta(hours=1))
+
+    assert (answer.free, answer.skipped) == (None, False)
+
+
+def test_live_check_ignores_the_event_of_the_booking_being_moved(conn, google):
+    booking = meet_booking(conn)
+    run(booking, "create")
+    later = booking.start + dt.timedelta(minutes=15)
+
+    moved = seller_is_free(
+        conn.seller, later, later + dt.timedelta(minutes=30), ignore=[(booking.start, booking.end)]
+    )
+    other = seller_is_free(conn.seller, later, later + dt.timedelta(minutes=30))
+
+    assert (moved, other) == (True, False)
 
 
 def test_live_check_none_on_timeout(conn, google):
     google.hang_next(seconds=3)
 
     started = time.monotonic()
-    answer = seller_is_free(conn.seller, NOW, NOW + dt.timedelta(hours=1), timeout=0.3)
+    answer = live_check.check(conn.seller, NOW, NOW + dt.timedelta(hours=1), timeout=0.3)
 
-    assert answer is None
+    assert (answer.free, answer.skipped) == (None, True)
     assert time.monotonic() - started < 1.5
 
 
