@@ -1,10 +1,12 @@
 """Back office for the outbox: what is waiting, what failed, and why."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
 
 from bookings.admin import BookingAdmin
+from integrations import worker
 from integrations.models import SyncJob
 from routing.admin import pretty_json
 
@@ -25,6 +27,21 @@ class SyncJobInline(admin.TabularInline):
 BookingAdmin.inlines = [*BookingAdmin.inlines, SyncJobInline]
 
 
+@admin.action(description="Retry all failed syncs", permissions=["change"])
+def retry_all_failed_syncs(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+) -> None:
+    count = worker.retry_failed_for_bookings(queryset, actor=f"staff:{request.user}")
+    modeladmin.message_user(
+        request,
+        f"{count} failed sync job(s) queued again; manual-sync flags cleared.",
+        messages.SUCCESS if count else messages.INFO,
+    )
+
+
+BookingAdmin.actions = [*(BookingAdmin.actions or []), retry_all_failed_syncs]
+
+
 @admin.register(SyncJob)
 class SyncJobAdmin(admin.ModelAdmin):
     list_display = (
@@ -42,6 +59,7 @@ class SyncJobAdmin(admin.ModelAdmin):
     autocomplete_fields = ("booking",)
     date_hierarchy = "not_before"
     list_select_related = ("booking__seller",)
+    actions = ("retry_sync_now",)
     readonly_fields = (
         "id",
         "attempts",
@@ -76,3 +94,12 @@ class SyncJobAdmin(admin.ModelAdmin):
     @admin.display(description="payload")
     def payload_pretty(self, job: SyncJob) -> str:
         return pretty_json(job.payload)
+
+    @admin.action(description="Retry sync now", permissions=["change"])
+    def retry_sync_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = worker.retry_now(queryset, actor=f"staff:{request.user}")
+        self.message_user(
+            request,
+            f"{count} job(s) will run now (failed ones with fresh attempts).",
+            messages.SUCCESS if count else messages.INFO,
+        )

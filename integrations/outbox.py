@@ -16,6 +16,11 @@ from integrations.models import SyncJob
 PROGRESS_KEYS = ("sent_to", "message_ids")
 
 
+# Payload keys holding secrets (the manage URL carries the plaintext manage token, which the
+# booking itself stores only hashed): dropped from a job once it is done.
+SECRET_KEYS = ("manage_url",)
+
+
 def carried_payload(payload: dict) -> dict:
     """``payload`` without the progress keys: what a newer job for the same work inherits."""
     return {k: v for k, v in payload.items() if k not in PROGRESS_KEYS}

@@ -32,7 +32,7 @@ from integrations import handlers
 from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.circuit import CircuitBreaker
 from integrations.models import SyncJob
-from integrations.outbox import carried_payload
+from integrations.outbox import SECRET_KEYS, carried_payload
 
 logger = logging.getLogger(__name__)
 
@@ -240,12 +240,20 @@ def _succeed(job: SyncJob, lease: dt.datetime | None) -> str:
     now = timezone.now()
     flag = _flag(job.target)
     with transaction.atomic():
-        changed = _mine(job, lease).update(
-            status=Status.DONE, locked_until=None, finished_at=now, updated_at=now, last_error=""
-        )
-        if not changed:
+        row = _mine(job, lease).select_for_update().only("payload").first()
+        if row is None:
             logger.warning("job %s: lease lost while running; its new owner will finish", job.pk)
             return SKIPPED
+        # Done: the job no longer needs its secrets (the manage URL's plaintext token).
+        payload = {k: v for k, v in row.payload.items() if k not in SECRET_KEYS}
+        _mine(job, lease).update(
+            status=Status.DONE,
+            locked_until=None,
+            finished_at=now,
+            updated_at=now,
+            last_error="",
+            payload=payload,
+        )
         flags: dict[str, object] = {}
         if hasattr(Booking, f"{flag}_synced"):
             flags[f"{flag}_synced"] = True
@@ -326,6 +334,24 @@ def retry_job(job: SyncJob, *, actor: str = "system") -> SyncJob | None:
     )
     _poke_on_commit([str(runnable.pk)])
     return runnable
+
+
+def retry_now(queryset: Iterable[SyncJob], *, actor: str = "system") -> int:
+    """Admin "retry sync now": failed jobs are retried (``retry_job``), pending ones made due
+    now; running and done jobs are left alone. Returns how many will run."""
+    count = 0
+    for job in queryset:
+        if job.status == Status.FAILED:
+            count += retry_job(job, actor=actor) is not None
+        elif job.status == Status.PENDING:
+            with transaction.atomic():
+                changed = SyncJob.objects.filter(pk=job.pk, status=Status.PENDING).update(
+                    not_before=timezone.now(), updated_at=timezone.now()
+                )
+                if changed:
+                    _poke_on_commit([str(job.pk)])
+            count += changed
+    return count
 
 
 def retry_failed(queryset: Iterable[SyncJob], *, actor: str = "system") -> int:

@@ -1,0 +1,300 @@
+"""The outbox end to end: jobs written by ``enqueue_booking_sync`` in the booking's
+transaction, run by the Celery task poked on commit (eager here), by the sweep, by the
+admin; email through anymail's real Postmark backend against a fake Postmark."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from icalendar import Calendar
+
+from bookings.models import BookingEvent
+from integrations import worker
+from integrations.email import ics
+from integrations.models import SyncJob
+from integrations.outbox import enqueue_booking_sync
+from tests.factories import BookingFactory
+from tests.integrations.fake_postmark import FakePostmark
+
+pytestmark = pytest.mark.django_db
+
+Status = SyncJob.Status
+MANAGE_URL = "http://127.0.0.1:8000/schedule/manage/plain-token/"
+
+
+@pytest.fixture
+def postmark(settings, breakers):
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.PIPEDRIVE_API_TOKEN = ""
+    settings.HUBSPOT_ACCESS_TOKEN = ""
+    settings.TWILIO_ACCOUNT_SID = ""
+    settings.SYNC_RETRY_BASE_SECONDS = 30
+    with FakePostmark() as fake:
+        settings.ANYMAIL = {
+            "POSTMARK_SERVER_TOKEN": FakePostmark.token,
+            "POSTMARK_API_URL": fake.url + "/",
+            "REQUESTS_TIMEOUT": 5,
+        }
+        yield fake
+
+
+@pytest.fixture
+def booking():
+    return BookingFactory(
+        email="ana@example.org", meeting_type__page__seller__email="sam@example.com"
+    )
+
+
+def enqueue(booking, action="create", *, deliver=True, capture=None) -> SyncJob:
+    """Write the jobs as the booking service does; deliver=False loses the Celery message."""
+    with capture(execute=deliver), transaction.atomic():
+        [job] = enqueue_booking_sync(
+            booking=booking, action=action, payload={"manage_url": MANAGE_URL}
+        )
+    job.refresh_from_db()
+    return job
+
+
+def kinds(booking) -> list[str]:
+    return list(BookingEvent.objects.filter(booking=booking).values_list("kind", flat=True))
+
+
+def test_enqueued_email_job_runs_on_commit_and_sets_flags(
+    booking, postmark, django_capture_on_commit_callbacks
+):
+    job = enqueue(booking, capture=django_capture_on_commit_callbacks)
+
+    assert (job.target, job.status) == ("email", Status.DONE)
+    assert [e.to for e in postmark.sent] == ["ana@example.org", "sam@example.com"]
+    prospect = postmark.sent[0]
+    assert MANAGE_URL in prospect.text
+    cal = Calendar.from_ical(prospect.attachments["invite.ics"][1])
+    [event] = cal.walk("VEVENT")
+    assert (str(cal["method"]), str(event["uid"])) == ("REQUEST", ics.uid_for(booking))
+    assert event.decoded("dtstart") == booking.start
+    booking.refresh_from_db()
+    assert (booking.email_synced, booking.email_needs_manual_sync) == (True, False)
+    assert kinds(booking) == ["synced"]
+    # the plaintext manage token does not outlive the job
+    assert "manage_url" not in job.payload
+    assert job.payload["sent_to"] == ["prospect", "seller"]
+
+
+def test_job_delivered_twice_sends_one_email_each(
+    booking, postmark, django_capture_on_commit_callbacks
+):
+    from integrations.tasks import run_sync_job
+
+    job = enqueue(booking, capture=django_capture_on_commit_callbacks)
+    run_sync_job.delay(job_id=str(job.pk))
+    run_sync_job.apply(kwargs={"job_id": str(job.pk)})
+    worker.sweep_due_jobs()
+
+    assert len(postmark.sent) == 2
+    assert kinds(booking) == ["synced"]
+
+
+def test_rate_limited_esp_retries_after_retry_after_then_succeeds(
+    booking, postmark, django_capture_on_commit_callbacks
+):
+    postmark.fail_next(1, status=429, retry_after=300)
+    before = timezone.now()
+
+    job = enqueue(booking, capture=django_capture_on_commit_callbacks)
+
+    assert (job.status, job.attempts) == (Status.PENDING, 1)
+    assert job.not_before - before >= dt.timedelta(seconds=300)
+    assert worker.sweep_due_jobs() == 0  # nothing due yet: no hammering the ESP
+    assert postmark.sent == []
+
+    SyncJob.objects.filter(pk=job.pk).update(not_before=timezone.now())
+    assert worker.sweep_due_jobs() == 1
+
+    job.refresh_from_db()
+    assert (job.status, len(postmark.sent)) == (Status.DONE, 2)
+
+
+def test_esp_down_retries_with_growing_jittered_backoff_until_manual_sync(
+    booking, postmark, settings, django_capture_on_commit_callbacks
+):
+    settings.SYNC_RETRY_BASE_SECONDS = 10
+    settings.CIRCUIT_FAILURE_THRESHOLD = 100  # this test is about retries, not the circuit
+    postmark.fail_next(10, status=503)
+    job = enqueue(booking, capture=django_capture_on_commit_callbacks)
+    SyncJob.objects.filter(pk=job.pk).update(max_attempts=4)
+    delays = []
+    while True:
+        job.refresh_from_db()
+        if job.status != Status.PENDING:
+            break
+        delays.append((job.attempts, (job.not_before - job.updated_at).total_seconds()))
+        SyncJob.objects.filter(pk=job.pk).update(not_before=timezone.now())
+        worker.sweep_due_jobs()
+
+    assert [a for a, _ in delays] == [1, 2, 3]
+    assert all(0 <= d <= 10 * 2 ** (a - 1) + 1 for a, d in delays)
+    assert (job.status, job.attempts) == (Status.FAILED, 4)
+    booking.refresh_from_db()
+    assert booking.email_needs_manual_sync is True
+    assert kinds(booking) == ["manual_sync_needed"]
+
+
+def test_permanent_error_fails_at_once_with_flag_and_event(
+    booking, postmark, django_capture_on_commit_callbacks
+):
+    postmark.reject_recipients.add("ana@example.org")
+
+    job = enqueue(booking, capture=django_capture_on_commit_callbacks)
+
+    assert (job.status, job.attempts) == (Status.FAILED, 1)
+    booking.refresh_from_db()
+    assert booking.email_needs_manual_sync is True
+    [event] = BookingEvent.objects.filter(booking=booking)
+    assert (event.kind, event.data["target"], event.data["reason"]) == (
+        "manual_sync_needed",
+        "email",
+        "permanent",
+    )
+
+
+def test_open_circuit_defers_jobs_and_a_trial_closes_it(
+    booking, postmark, settings, breakers, django_capture_on_commit_callbacks
+):
+    settings.CIRCUIT_FAILURE_THRESHOLD = 2
+    settings.CIRCUIT_COOLDOWN_SECONDS = 120
+    settings.SYNC_RETRY_BASE_SECONDS = 0
+    postmark.fail_next(2, status=500)
+    first = enqueue(booking, capture=django_capture_on_commit_callbacks)
+    SyncJob.objects.filter(pk=first.pk).update(not_before=timezone.now())
+    worker.sweep_due_jobs()  # second failure: the circuit opens
+    assert breakers["email"].state() == "open"
+
+    other = BookingFactory(email="bea@example.org")
+    second = enqueue(other, capture=django_capture_on_commit_callbacks)
+
+    assert (second.status, second.attempts) == (Status.PENDING, 0)  # deferred, not failed
+    assert second.not_before >= timezone.now() + dt.timedelta(seconds=100)
+    assert second.last_error == "circuit email open"
+    requests_so_far = len(postmark.requests)
+
+    # After the cool-down the sweep finds both jobs due; the half-open circuit lets one
+    # trial through, its success closes the circuit, and the other job follows.
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=125), tick=True):
+        assert worker.sweep_due_jobs() == 2
+
+    assert breakers["email"].state() == "closed"
+    assert len(postmark.requests) > requests_so_far
+    assert set(SyncJob.objects.values_list("status", flat=True)) == {Status.DONE}
+
+
+def test_sweep_runs_a_job_whose_celery_message_was_lost(
+    booking, postmark, django_capture_on_commit_callbacks
+):
+    job = enqueue(booking, deliver=False, capture=django_capture_on_commit_callbacks)
+    assert (job.status, postmark.sent) == (Status.PENDING, [])
+
+    assert worker.sweep_due_jobs() == 1
+
+    job.refresh_from_db()
+    assert job.status == Status.DONE
+    assert len(postmark.sent) == 2
+
+
+def test_job_of_a_worker_killed_mid_run_is_reclaimed_after_its_lease(
+    booking, postmark, django_capture_on_commit_callbacks
+):
+    job = enqueue(booking, deliver=False, capture=django_capture_on_commit_callbacks)
+    # A worker claimed it, sent the prospect's email, recorded it, and died.
+    SyncJob.objects.filter(pk=job.pk).update(
+        status=Status.RUNNING,
+        locked_until=timezone.now() + dt.timedelta(minutes=2),
+        payload={"manage_url": MANAGE_URL, "sent_to": ["prospect"]},
+    )
+    assert worker.sweep_due_jobs() == 0  # lease still live: maybe it is only slow
+
+    SyncJob.objects.filter(pk=job.pk).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
+    assert worker.sweep_due_jobs() == 1
+
+    job.refresh_from_db()
+    assert job.status == Status.DONE
+    assert [e.to for e in postmark.sent] == ["sam@example.com"]  # only what was missing
+
+
+def test_a_newer_change_while_a_job_waits_resends_to_everyone(
+    booking, postmark, django_capture_on_commit_callbacks
+):
+    postmark.rate_limit_once("sam@example.com", retry_after=60)
+    first = enqueue(booking, "update", capture=django_capture_on_commit_callbacks)
+    assert first.payload["sent_to"] == ["prospect"]
+
+    booking.sequence += 1
+    booking.save()
+    again = enqueue(booking, "update", deliver=False, capture=django_capture_on_commit_callbacks)
+
+    assert again.pk == first.pk  # one pending job per booking, target and action
+    assert "sent_to" not in again.payload
+    SyncJob.objects.filter(pk=again.pk).update(not_before=timezone.now())
+    worker.sweep_due_jobs()
+    assert [e.to for e in postmark.sent] == [
+        "ana@example.org",
+        "ana@example.org",
+        "sam@example.com",
+    ]
+
+
+def test_sweep_is_scheduled_every_minute_in_beat():
+    task = PeriodicTask.objects.get(task="integrations.sweep_sync_jobs")
+
+    assert (task.enabled, task.interval.every, task.interval.period) == (True, 1, "minutes")
+
+
+def test_admin_retry_actions_requeue_failed_jobs(
+    booking, postmark, client, staff_user, django_capture_on_commit_callbacks
+):
+    postmark.reject_recipients.add("ana@example.org")
+    job = enqueue(booking, capture=django_capture_on_commit_callbacks)
+    assert job.status == Status.FAILED
+    postmark.reject_recipients.clear()
+    client.force_login(staff_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:integrations_syncjob_changelist"),
+            {"action": "retry_sync_now", "_selected_action": [str(job.pk)]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert "1 job(s) will run now" in response.content.decode()
+    job.refresh_from_db()
+    booking.refresh_from_db()
+    assert job.status == Status.DONE
+    assert (booking.email_synced, booking.email_needs_manual_sync) == (True, False)
+
+
+def test_admin_bulk_retry_all_failed_syncs_on_bookings(
+    postmark, client, staff_user, django_capture_on_commit_callbacks
+):
+    postmark.reject_recipients.update({"a@example.org", "b@example.org"})
+    bookings = [BookingFactory(email="a@example.org"), BookingFactory(email="b@example.org")]
+    for b in bookings:
+        enqueue(b, capture=django_capture_on_commit_callbacks)
+    postmark.reject_recipients.clear()
+    client.force_login(staff_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:bookings_booking_changelist"),
+            {"action": "retry_all_failed_syncs", "_selected_action": [str(b.pk) for b in bookings]},
+            follow=True,
+        )
+
+    assert "2 failed sync job(s) queued again" in response.content.decode()
+    assert set(SyncJob.objects.values_list("status", flat=True)) == {Status.DONE}
+    for b in bookings:
+        b.refresh_from_db()
+        assert (b.email_synced, b.email_needs_manual_sync) == (True, False)
