@@ -6,19 +6,22 @@ needed); these views only read, render, and build the calendar file.
 """
 
 import datetime as dt
-import hashlib
 import re
 import zoneinfo
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django_countries import countries
 from icalendar import Calendar, Event
 
+from bookings import tokens
 from bookings.models import Booking, BookingStatus
+from bookings.selectors import booking_for_token
+from bookings.services.common import TokenExpired
+from config.errors import NotFound
 from scheduling.models import LocationType, MeetingType, SchedulingPage
 
 DEFAULT_BRAND = "#2563eb"
@@ -100,23 +103,21 @@ def meeting_type_view(request: HttpRequest, page: str, meeting_type: str) -> Htt
     return render(request, "bookings/meeting_type.html", context)
 
 
-def token_hash(token: str) -> str:
-    # Same scheme as the booking service: only the SHA-256 hex of the token is stored.
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def booking_for_token(token: str) -> Booking:
-    """The booking a manage token points at; ``Http404`` when none (or the link expired)."""
-    if not token or len(token) > 128:
-        raise Http404
-    booking = (
-        Booking.objects.select_related("seller", "meeting_type__page")
-        .filter(manage_token_hash=token_hash(token))
-        .first()
-    )
-    if booking is None:
-        raise Http404
-    return booking
+def lookup(request: HttpRequest, token: str) -> Booking | HttpResponse:
+    """The booking of a manage token, or the page to show instead: 404 unknown, 410 expired."""
+    try:
+        return booking_for_token(token)
+    except NotFound:
+        return not_found(request, "booking")
+    except TokenExpired:
+        # Only to brand the page and offer a new booking on the same page.
+        expired = (
+            Booking.objects.select_related("meeting_type__page")
+            .filter(manage_token_hash=tokens.hash_token(token))
+            .first()
+        )
+        context = page_context(expired.meeting_type.page) if expired else {}
+        return render(request, "bookings/expired.html", context, status=410)
 
 
 def meeting_location(booking: Booking) -> dict[str, str]:
@@ -161,15 +162,10 @@ def google_calendar_url(booking: Booking, manage_url: str) -> str:
 
 def manage_view(request: HttpRequest, token: str) -> HttpResponse:
     """`/schedule/manage/{token}/`: confirmation right after booking, and the manage page."""
-    try:
-        booking = booking_for_token(token)
-    except Http404:
-        return not_found(request, "booking")
+    booking = lookup(request, token)
+    if isinstance(booking, HttpResponse):
+        return booking
     page = booking.meeting_type.page
-    if booking.manage_token_expires_at <= timezone.now():
-        return render(
-            request, "bookings/expired.html", page_context(page) | {"booking": booking}, status=410
-        )
     zone = zoneinfo.ZoneInfo(str(booking.timezone))
     manage_url = request.build_absolute_uri()
     manage_url = manage_url.split("?", 1)[0]
@@ -224,12 +220,9 @@ def booking_ics(booking: Booking, manage_url: str) -> bytes:
 
 def ics_view(request: HttpRequest, token: str) -> HttpResponse:
     """`/schedule/manage/{token}/invite.ics`: the booking as a calendar file."""
-    try:
-        booking = booking_for_token(token)
-    except Http404:
-        return not_found(request, "booking")
-    if booking.manage_token_expires_at <= timezone.now():
-        return HttpResponse("This link has expired.", status=410, content_type="text/plain")
+    booking = lookup(request, token)
+    if isinstance(booking, HttpResponse):
+        return booking
     manage_url = request.build_absolute_uri(reverse("bookings:manage", kwargs={"token": token}))
     response = HttpResponse(booking_ics(booking, manage_url), content_type="text/calendar")
     response["Content-Disposition"] = 'attachment; filename="meeting.ics"'

@@ -621,6 +621,7 @@
         var taken = choice.start;
         choice = null;
         lastBody = null;
+        chosenLabel.textContent = "Please pick another time.";
         showAlert(alertNode, "That time was just taken. Loading the next available times…");
         picker.alternativesAfter(taken, 6).then(function (slots) {
           showAlert(
@@ -648,7 +649,7 @@
         }
         showAlert(
           alertNode,
-          unplaced.length ? unplaced.join(" ") : error.message || "Please check the highlighted fields."
+          unplaced.length ? unplaced.join(" ") : "Please check the fields marked below."
         );
         focusFirstError(form);
         return;
