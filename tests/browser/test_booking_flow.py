@@ -133,8 +133,13 @@ def test_booking_flow_book_reschedule_cancel(
         expect(page.locator(".day.has-slots").first).to_be_visible()
         flow.shot("calendar")
 
-        # 3. Switch to Lima time, pick a day and a slot.
+        # 3. Switch to Lima time, go to next month (whole days of slots whatever the date
+        # today), pick a day and a slot.
         page.get_by_label("Time zone").select_option("America/Lima")
+        expect(page.locator("[data-days]")).to_have_attribute("aria-busy", "false")
+        this_month = page.locator("[data-month-label]").inner_text()
+        page.get_by_role("button", name="Next month").click()
+        expect(page.locator("[data-month-label]")).not_to_have_text(this_month)
         expect(page.locator("[data-days]")).to_have_attribute("aria-busy", "false")
         days = page.locator(".day.has-slots")
         expect(days.first).to_be_visible()
@@ -252,6 +257,10 @@ def test_booking_form_shows_server_errors_and_next_slots_when_taken(
     page = flow.page
     try:
         page.goto("/schedule/sales-team/demo/")
+        expect(page.locator("[data-days]")).to_have_attribute("aria-busy", "false")
+        this_month = page.locator("[data-month-label]").inner_text()
+        page.get_by_role("button", name="Next month").click()
+        expect(page.locator("[data-month-label]")).not_to_have_text(this_month)
         expect(page.locator("[data-days]")).to_have_attribute("aria-busy", "false")
         # By keyboard: Enter on a day moves focus to its first slot, Enter there to the form.
         page.locator(".day.has-slots").first.focus()
