@@ -87,6 +87,7 @@ def rule_pool(
     elif rule.target_team_id:
         sellers = list(
             Seller.objects.filter(memberships__team_id=rule.target_team_id, is_active=True)
+            .exclude(calendars__status="broken")  # never treat an unreadable calendar as free
             .distinct()
             .order_by("id")
         )
@@ -170,6 +171,21 @@ def choose(
     return get_strategy(pool.strategy).choose(candidates, context)
 
 
+def calendar_broken_note(pool: Pool) -> str:
+    """Who of a team pool was left out because their calendar connection is broken
+    (``eligible_sellers`` and ``rule_pool`` exclude them), for the decision. 1 query."""
+    if pool.team_id is None:
+        return ""
+    names = sorted(
+        set(
+            Seller.objects.filter(
+                memberships__team_id=pool.team_id, is_active=True, calendars__status="broken"
+            ).values_list("name", flat=True)
+        )
+    )
+    return f"left out, calendar broken: {', '.join(names)}" if names else ""
+
+
 def record_assignment(
     *,
     pool: Pool,
@@ -190,6 +206,8 @@ def record_assignment(
         reason = f"rule “{pool.rule.name}”: {reason}"
     if note:
         reason = f"{reason} ({note})"
+    if left_out := calendar_broken_note(pool):
+        reason = f"{reason}; {left_out}"
     decision = RoutingDecision.objects.create(
         page=pool.page,
         strategy=pool.strategy,

@@ -89,15 +89,17 @@ def public_meeting_type(page_slug: str, meeting_type_slug: str) -> MeetingType:
 def eligible_sellers(page: SchedulingPage, *, country: str | None = None) -> list[Seller]:
     """The active sellers who may take a meeting of this page (at most 1 query).
 
-    Personal page: its seller. Team page: its active members; on a `by_country` page only
-    those in the prospect's country, else its region, else all of them
-    (`scheduling.eligibility.eligible_by_country`). Ordered by id.
+    Personal page: its seller. Team page: its active members whose calendar connection is
+    not broken; on a `by_country` page only those in the prospect's country, else its
+    region, else all of them (`scheduling.eligibility.eligible_by_country`). Ordered by id.
     """
     if page.seller_id is not None:
         seller = page.seller
         return [seller] if seller is not None and seller.is_active else []
     sellers = list(
         Seller.objects.filter(memberships__team_id=page.team_id, is_active=True)
+        # A calendar we cannot read (broken connection) is never treated as free.
+        .exclude(calendars__status="broken")
         .distinct()
         .order_by("id")
     )

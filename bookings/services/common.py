@@ -160,6 +160,26 @@ def live_calendar_free(seller: Seller, start: dt.datetime, end: dt.datetime) -> 
     return live_check(seller, start, end, timeout=timeout)
 
 
+def live_calendar_check(
+    seller: Seller,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    ignore: Sequence[tuple[dt.datetime, dt.datetime]] = (),
+) -> tuple[bool | None, str]:
+    """``live_calendar_free`` plus why it was skipped: ``(free, skipped)`` where ``skipped``
+    is empty unless the seller has a calendar that could not be asked (timeout, circuit
+    open, provider trouble) — worth a ``recheck_skipped`` event. ``ignore``: the moved
+    booking's own (start, end), whose event must not count against it."""
+    try:
+        from integrations.calendar.live_check import check
+    except ImportError:  # calendar integration not installed
+        return None, ""
+    timeout = getattr(settings, "GOOGLE_LIVE_CHECK_TIMEOUT", 2.0)
+    answer = check(seller, start, end, timeout=timeout, ignore=ignore)
+    return answer.free, answer.reason if answer.skipped else ""
+
+
 def is_overlap_violation(exc: IntegrityError) -> bool:
     diag = getattr(exc.__cause__, "diag", None)
     return getattr(diag, "constraint_name", None) == OVERLAP_CONSTRAINT

@@ -21,7 +21,7 @@ from bookings.services.common import (
     assign,
     busy,
     free_sellers,
-    live_calendar_free,
+    live_calendar_check,
     seller_is_free,
 )
 from bookings.validation import BookingRequest, check_start_time, clean_request
@@ -233,7 +233,8 @@ def _inserter(
             blocked_end=blocked_end,
         ):
             raise busy()
-        if live_calendar_free(locked, blocked_start, blocked_end) is False:
+        live, skipped = live_calendar_check(locked, blocked_start, blocked_end)
+        if live is False:
             raise busy()
         decision = decide()
         booking = Booking(
@@ -271,6 +272,8 @@ def _inserter(
             start=start.isoformat(),
             routing=decision.reason if decision else "",
         )
+        if skipped:  # booked on the database's word alone: say so
+            add_event(booking, BookingEvent.Kind.RECHECK_SKIPPED, "system", reason=skipped)
         metrics.count(booking=booking, counter="bookings")
         enqueue_booking_sync(booking=booking, action="create")
         return booking

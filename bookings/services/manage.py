@@ -19,7 +19,7 @@ from bookings.services.common import (
     assign,
     busy,
     free_sellers,
-    live_calendar_free,
+    live_calendar_check,
     seller_is_free,
 )
 from bookings.validation import check_start_time, clean_timezone
@@ -245,7 +245,9 @@ def _mover(
             exclude_booking_id=booking.pk,
         ):
             raise busy()
-        if live_calendar_free(locked, blocked_start, blocked_end) is False:
+        own_event = [(booking.start, booking.end)] if locked.pk == booking.seller_id else []
+        live, skipped = live_calendar_check(locked, blocked_start, blocked_end, ignore=own_event)
+        if live is False:
             raise busy()
         current = Booking.objects.select_related("seller").get(pk=booking.pk)
         metrics.count(booking=current, counter="bookings", delta=-1)
@@ -282,6 +284,8 @@ def _mover(
             start=start.isoformat(),
             routing=decision.reason if decision else "same seller",
         )
+        if skipped:  # moved on the database's word alone: say so
+            add_event(current, BookingEvent.Kind.RECHECK_SKIPPED, "system", reason=skipped)
         enqueue_booking_sync(booking=current, action="update")
         return current
 
