@@ -1,31 +1,9 @@
-"""Throttling of the public API (per client IP)."""
+"""Throttling of the public API (per client IP).
 
-from __future__ import annotations
+One class serves every public endpoint of every app: ``config.throttling.PublicThrottle``
+(atomic fixed-window counts in Redis; lets requests through when the cache is down).
+"""
 
-import logging
-from typing import Any
+from config.throttling import PublicThrottle
 
-from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle
-
-logger = logging.getLogger(__name__)
-
-
-class PublicThrottle(AnonRateThrottle):
-    """``DEFAULT_THROTTLE_RATES["public"]`` per IP; off when that rate is None.
-
-    The rate is read on each request (not at import) so settings overrides apply. The
-    cache being down lets requests through: the slots answer must not fail with it.
-    """
-
-    scope = "public"
-
-    def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def allow_request(self, request: Any, view: Any) -> bool:
-        try:
-            return super().allow_request(request, view)
-        except Exception:
-            logger.warning("throttle cache unreachable; letting the request through")
-            return True
+__all__ = ["PublicThrottle"]
