@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import astuple
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q
+from django.db import connections
+from django.db.models import BigIntegerField, F, Func, Prefetch, Q
 
 from bookings.models import Booking, BookingStatus
 from scheduling import cache as slot_cache
@@ -154,29 +156,42 @@ def seller_calendars(
         override = DayOverride(day, start, end, available)
         (everyone if seller_id is None else own[seller_id]).append(override)
 
+    as_instant, floor, ceil = _instant_loader(Booking.objects.db)
     busy: dict[uuid.UUID, list[Interval]] = defaultdict(list)
     counted: dict[uuid.UUID, list[dt.datetime]] = defaultdict(list)
-    bookings = Booking.objects.filter(
-        seller_id__in=ids,
-        status__in=COUNTED_STATUSES,
-        blocked_start__lt=max(busy_to, count_to),
-        blocked_end__gt=min(busy_from, count_from),
-    )
+    wanted = Q(status=BookingStatus.CONFIRMED, blocked_start__lt=busy_to, blocked_end__gt=busy_from)
+    if meeting_type.daily_limit is not None or meeting_type.weekly_limit is not None:
+        wanted |= Q(
+            meeting_type_id=meeting_type.id,
+            status__in=COUNTED_STATUSES,
+            start__gte=count_from,
+            start__lt=count_to,
+        )
+    bookings = Booking.objects.filter(wanted, seller_id__in=ids)
     if exclude_booking_id is not None:
         bookings = bookings.exclude(pk=exclude_booking_id)
     for seller_id, status, type_id, start, blocked_start, blocked_end in bookings.values_list(
-        "seller_id", "status", "meeting_type_id", "start", "blocked_start", "blocked_end"
+        "seller_id",
+        "status",
+        "meeting_type_id",
+        floor("start"),
+        floor("blocked_start"),
+        ceil("blocked_end"),
     ):
-        touches_window = blocked_start < busy_to and blocked_end > busy_from
-        if status == BookingStatus.CONFIRMED and touches_window:
-            busy[seller_id].append(Interval(blocked_start, blocked_end))
+        blocked = Interval(as_instant(blocked_start), as_instant(blocked_end))
+        if (
+            status == BookingStatus.CONFIRMED
+            and blocked.start < busy_to
+            and blocked.end > busy_from
+        ):
+            busy[seller_id].append(blocked)
         if type_id == meeting_type.id:
-            counted[seller_id].append(start)
+            counted[seller_id].append(as_instant(start))
 
     for seller_id, start, end in BusyInterval.objects.filter(
         seller_id__in=ids, start__lt=busy_to, end__gt=busy_from
-    ).values_list("seller_id", "start", "end"):
-        busy[seller_id].append(Interval(start, end))
+    ).values_list("seller_id", floor("start"), ceil("end")):
+        busy[seller_id].append(Interval(as_instant(start), as_instant(end)))
 
     return [
         SellerCalendar(
@@ -189,6 +204,26 @@ def seller_calendars(
         )
         for seller in sellers
     ]
+
+
+def _instant_loader(
+    alias: str,
+) -> tuple[Callable[[Any], dt.datetime], Callable[[str], Any], Callable[[str], Any]]:
+    """How to read many instants fast: on PostgreSQL as whole epoch seconds (an int column
+    loads several times faster than a timestamptz, which dominated the cost of a month of
+    busy time for a large team), floored for starts and ceiled for ends so busy time is
+    never narrowed; elsewhere (the SQLite default) as datetimes."""
+    if connections[alias].vendor != "postgresql":
+        return (lambda value: value), (lambda name: name), (lambda name: name)
+
+    def epoch(function: str) -> Callable[[str], Func]:
+        return lambda name: Func(
+            F(name),
+            template=f"{function}(EXTRACT(EPOCH FROM %(expressions)s))::bigint",
+            output_field=BigIntegerField(),
+        )
+
+    return partial(dt.datetime.fromtimestamp, tz=dt.UTC), epoch("FLOOR"), epoch("CEIL")
 
 
 def offered_slots(
