@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from integrations.crm.base import CrmMeeting, CrmRecordIds, SaveIds
@@ -20,7 +21,7 @@ class FakeCrm:
     def _new_id(self) -> str:
         return str(next(self._ids))
 
-    def _find(self, store: dict[str, object], ref: str) -> str:
+    def _find(self, store: Mapping[str, object], ref: str) -> str:
         return next((key for key, value in store.items() if ref in str(value)), "")
 
     def push_meeting(self, meeting: CrmMeeting, known: CrmRecordIds, save: SaveIds) -> CrmRecordIds:

@@ -197,3 +197,21 @@ def test_pipedrive_recovers_after_a_failure_without_duplicates(fake, booking):
     run(booking)
 
     assert (len(fake.persons), len(fake.deals), len(fake.activities)) == (1, 1, 1)
+
+
+def test_crm_handler_with_the_in_memory_fake_is_idempotent(booking):
+    from integrations.crm.fake import FakeCrm
+
+    crm = FakeCrm()
+    job = SyncJobFactory(booking=booking, target="pipedrive", action="create", status="running")
+
+    handle_pipedrive(job, provider=crm)
+    handle_pipedrive(job, provider=crm)
+    handle_pipedrive(
+        SyncJobFactory(booking=booking, target="pipedrive", action="cancel", status="running"),
+        provider=crm,
+    )
+
+    synced = Booking.objects.get(pk=booking.pk)
+    assert (len(crm.contacts), len(crm.deals), len(crm.meetings)) == (1, 1, 1)
+    assert crm.meetings[synced.pipedrive_activity_id]["cancelled"] is True
