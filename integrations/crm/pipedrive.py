@@ -33,9 +33,9 @@ class PipedriveClient:
 
     @classmethod
     def from_settings(cls) -> PipedriveClient:
-        base_url = settings.PIPEDRIVE_API_URL or (
-            f"https://{settings.PIPEDRIVE_COMPANY_DOMAIN}.pipedrive.com"
-        )
+        # The domain may be given as 'acme' or 'acme.pipedrive.com'.
+        domain = settings.PIPEDRIVE_COMPANY_DOMAIN.strip().removesuffix(".pipedrive.com")
+        base_url = settings.PIPEDRIVE_API_URL or f"https://{domain}.pipedrive.com"
         return cls(
             base_url=base_url, api_token=settings.PIPEDRIVE_API_TOKEN, timeout_seconds=timeout()
         )

@@ -215,3 +215,13 @@ def test_crm_handler_with_the_in_memory_fake_is_idempotent(booking):
     synced = Booking.objects.get(pk=booking.pk)
     assert (len(crm.contacts), len(crm.deals), len(crm.meetings)) == (1, 1, 1)
     assert crm.meetings[synced.pipedrive_activity_id]["cancelled"] is True
+
+
+@pytest.mark.parametrize("domain", ["acme", "acme.pipedrive.com"])
+def test_pipedrive_base_url_from_the_company_domain(settings, domain):
+    from integrations.crm.pipedrive import PipedriveClient
+
+    settings.PIPEDRIVE_API_URL = ""
+    settings.PIPEDRIVE_COMPANY_DOMAIN = domain
+
+    assert PipedriveClient.from_settings().base_url == "https://acme.pipedrive.com"
