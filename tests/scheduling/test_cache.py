@@ -1,0 +1,81 @@
+"""Slot cache version tokens: bumped per seller, after commit too, safe when Redis is down."""
+
+import pytest
+from django.core.cache import cache
+from django.test.utils import override_settings
+
+from scheduling import cache as slot_cache
+
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+    }
+}
+
+
+def test_versions_are_stable_until_a_bump_of_that_seller(db):
+    first = slot_cache.versions(["s1", "s2"])
+    assert slot_cache.versions(["s1", "s2"]) == first
+
+    slot_cache.bump_sellers(["s2"])
+    after = slot_cache.versions(["s1", "s2"])
+
+    assert (after["s1"], after["global"]) == (first["s1"], first["global"])
+    assert after["s2"] != first["s2"]
+
+
+def test_bump_global_changes_only_the_global_token(db):
+    first = slot_cache.versions(["s3"])
+
+    slot_cache.bump_global()
+
+    after = slot_cache.versions(["s3"])
+    assert (after["s3"] == first["s3"], after["global"] == first["global"]) == (True, False)
+
+
+def test_an_evicted_token_comes_back_as_a_new_one(db):
+    first = slot_cache.versions(["s4"])
+
+    cache.delete("slots:v:s4")
+
+    assert slot_cache.versions(["s4"])["s4"] != first["s4"]
+
+
+def test_bump_happens_again_after_commit(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        slot_cache.bump_sellers(["s5"])
+        during = slot_cache.versions(["s5"])["s5"]
+
+    assert len(callbacks) == 1
+    assert slot_cache.versions(["s5"])["s5"] != during
+
+
+def test_reading_versions_is_one_round_trip_once_they_exist(db, monkeypatch):
+    slot_cache.versions(["a", "b", "c"])
+    calls = []
+    monkeypatch.setattr(
+        cache, "get_many", lambda keys: calls.append(keys) or {k: "x" for k in keys}
+    )
+
+    slot_cache.versions(["a", "b", "c"])
+
+    assert len(calls) == 1
+
+
+def test_cache_down_reads_none_and_bumps_quietly(db):
+    with override_settings(CACHES=DEAD_REDIS):
+        assert slot_cache.versions(["s6"]) is None
+        slot_cache.bump_sellers(["s6"])
+        slot_cache.bump_global()
+        slot_cache.put("k", {"a": 1})
+        assert slot_cache.get("k") is None
+
+
+@pytest.mark.parametrize("parts", [{"a": 1}, {"a": [1, "x"], "b": None}])
+def test_response_key_is_stable_and_order_free(parts):
+    reordered = dict(reversed(list(parts.items())))
+
+    assert slot_cache.response_key(parts) == slot_cache.response_key(reordered)
+    assert slot_cache.response_key(parts) != slot_cache.response_key({**parts, "z": 0})
