@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import F
 
 from bookings.models import Booking
@@ -19,6 +20,9 @@ def count(*, booking: Booking, counter: str, delta: int = 1) -> None:
     if counter not in COUNTERS:
         raise ValueError(f"unknown metric {counter!r}")
     day = booking.start.astimezone(ZoneInfo(booking.seller.timezone)).date()
+    if delta > 0:
+        _upsert(booking.seller_id, str(booking.country or ""), day, counter, delta)
+        return
     metric, _ = SellerMetric.objects.get_or_create(
         seller_id=booking.seller_id, country=booking.country or "", date=day
     )
@@ -26,3 +30,21 @@ def count(*, booking: Booking, counter: str, delta: int = 1) -> None:
     if delta < 0:
         rows = rows.filter(**{f"{counter}__gte": -delta})
     rows.update(**{counter: F(counter) + delta})
+
+
+def _upsert(seller_id: object, country: str, day: object, counter: str, delta: int) -> None:
+    """One statement: insert the row or add to it (PostgreSQL and SQLite both speak
+    ``INSERT … ON CONFLICT … DO UPDATE``), atomic under concurrent callers."""
+    table = SellerMetric._meta.db_table
+    others = ", ".join(c for c in COUNTERS if c != counter)
+    zeros = ", ".join("0" for c in COUNTERS if c != counter)
+    field = SellerMetric._meta.get_field("seller")
+    seller_value = field.get_db_prep_value(seller_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (seller_id, country, date, {counter}, {others}) "  # noqa: S608
+            f"VALUES (%s, %s, %s, %s, {zeros}) "
+            f"ON CONFLICT (seller_id, country, date) "
+            f"DO UPDATE SET {counter} = {table}.{counter} + excluded.{counter}",
+            [seller_value, country, day, delta],
+        )

@@ -109,10 +109,15 @@ def rule_pool(
 
 
 def candidate_stats(
-    sellers: Sequence[Seller], *, team_id: Any = None, now: dt.datetime | None = None
+    sellers: Sequence[Seller],
+    *,
+    team_id: Any = None,
+    now: dt.datetime | None = None,
+    with_arrival: bool = True,
 ) -> list[CandidateStats]:
     """The figures of each seller: load in the trailing window, weight, recency, place,
-    and whether they joined inside the window. 1–2 queries."""
+    and whether they joined inside the window (team join dates read only when
+    ``with_arrival``; only weighted routing needs them). 1–2 queries."""
     now = now or timezone.now()
     since = now - LOAD_WINDOW
     ids = [s.pk for s in sellers]
@@ -123,7 +128,7 @@ def candidate_stats(
         .values_list("seller_id", "n")
     )
     joined: dict[Any, dt.datetime] = {}
-    if team_id is not None:
+    if team_id is not None and with_arrival:
         joined = dict(
             TeamMembership.objects.filter(team_id=team_id, seller_id__in=ids).values_list(
                 "seller_id", "joined_at"
@@ -150,8 +155,11 @@ def candidate_stats(
 def locked_cursor(pool: Pool) -> RoutingState:
     """The pool's round-robin state, row-locked until the transaction ends (call inside
     ``transaction.atomic``). Creates it on first use."""
-    RoutingState.objects.get_or_create(pool_key=pool.key)
-    return RoutingState.objects.select_for_update().get(pool_key=pool.key)
+    state = RoutingState.objects.select_for_update().filter(pool_key=pool.key).first()
+    if state is None:
+        RoutingState.objects.get_or_create(pool_key=pool.key)  # a racing creator may win
+        state = RoutingState.objects.select_for_update().get(pool_key=pool.key)
+    return state
 
 
 def choose(

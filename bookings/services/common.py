@@ -22,7 +22,7 @@ from routing.strategies import CandidateStats, Choice
 from scheduling.engine import available_slots
 from scheduling.models import MeetingType
 from scheduling.selectors import COUNTED_STATUSES, meeting_rules, seller_calendars
-from sellers.models import BusyInterval, Seller
+from sellers.models import BusyInterval, CalendarConnection, Seller
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +146,16 @@ def seller_is_free(
         if counted.count() >= limit:
             return False
     return True
+
+
+def sellers_with_calendars(sellers: Sequence[Seller]) -> set[Any]:
+    """Ids of the sellers with any calendar connection (1 query): only they need the live
+    check, which costs several queries even when it has nothing to ask."""
+    return set(
+        CalendarConnection.objects.filter(seller__in=list(sellers)).values_list(
+            "seller_id", flat=True
+        )
+    )
 
 
 def live_calendar_free(seller: Seller, start: dt.datetime, end: dt.datetime) -> bool | None:

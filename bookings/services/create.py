@@ -23,6 +23,7 @@ from bookings.services.common import (
     free_sellers,
     live_calendar_check,
     seller_is_free,
+    sellers_with_calendars,
 )
 from bookings.validation import BookingRequest, check_start_time, clean_request
 from config.errors import Conflict, DomainError, Invalid
@@ -170,7 +171,10 @@ def create_booking(
             pool = ruled
         except DomainError:  # nobody of the rule's pool can take it; the page's pool can
             note = f"rule “{ruled.rule and ruled.rule.name}” matched, nobody there was free"
-    stats = routing.candidate_stats(pool_free, team_id=pool.team_id, now=now)
+    stats = routing.candidate_stats(
+        pool_free, team_id=pool.team_id, now=now, with_arrival=pool.strategy == "weighted"
+    )
+    with_calendar = sellers_with_calendars(pool_free)
 
     token = (
         tokens.token_for_idempotency_key(idempotency_key) if idempotency_key else tokens.new_token()
@@ -184,6 +188,7 @@ def create_booking(
         fingerprint=print_,
         source=source,
         actor=actor,
+        with_calendar=with_calendar,
     )
     try:
         booking, _ = assign(
@@ -213,6 +218,7 @@ def _inserter(
     fingerprint: str,
     source: str,
     actor: str,
+    with_calendar: set[Any],
 ) -> Callable[[Seller, Callable[[], RoutingDecision | None]], Booking]:
     start = request.start
     end = start + dt.timedelta(minutes=meeting_type.duration)
@@ -233,7 +239,11 @@ def _inserter(
             blocked_end=blocked_end,
         ):
             raise busy()
-        live, skipped = live_calendar_check(locked, blocked_start, blocked_end)
+        live, skipped = (
+            live_calendar_check(locked, blocked_start, blocked_end)
+            if locked.pk in with_calendar
+            else (None, "")
+        )
         if live is False:
             raise busy()
         decision = decide()
