@@ -48,8 +48,11 @@ SUPERSEDED = "superseded"
 
 
 def _lease() -> dt.timedelta:
+    """How long a claim holds: past the Celery hard time limit the worker process running
+    the job has been killed, so the job may be claimed again."""
     limit = getattr(settings, "CELERY_TASK_TIME_LIMIT", None) or 300
-    return dt.timedelta(seconds=limit + 30)
+    margin = getattr(settings, "SYNC_LEASE_MARGIN_SECONDS", 30)
+    return dt.timedelta(seconds=limit + margin)
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -107,8 +110,10 @@ def run_job(*, job_id: str) -> str:
 def _claim(job_id: str) -> SyncJob | None:
     now = timezone.now()
     with transaction.atomic():
+        # of=self: lock the job row only; a booking row locked by the booking service must
+        # not make the job look taken.
         job = (
-            SyncJob.objects.select_for_update(skip_locked=True)
+            SyncJob.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(_due(now), pk=job_id)
             .select_related("booking")
             .first()

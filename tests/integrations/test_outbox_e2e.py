@@ -3,10 +3,18 @@ transaction, run by the Celery task poked on commit (eager here), by the sweep, 
 admin; email through anymail's real Postmark backend against a fake Postmark."""
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
 
+import kombu
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -298,3 +306,145 @@ def test_admin_bulk_retry_all_failed_syncs_on_bookings(
     for b in bookings:
         b.refresh_from_db()
         assert (b.email_synced, b.email_needs_manual_sync) == (True, False)
+
+
+# --- a real Celery worker over RabbitMQ ---------------------------------------------------
+BROKER = os.environ.get("OUTBOX_TEST_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def _broker_up() -> bool:
+    try:
+        with kombu.Connection(BROKER, connect_timeout=1) as conn:
+            conn.ensure_connection(max_retries=1)
+        return True
+    except Exception:
+        return False
+
+
+class RealWorker:
+    """``celery -A config worker`` in its own process group, on a queue of its own."""
+
+    def __init__(self, env: dict[str, str], log_path: str) -> None:
+        self.env, self.log_path, self.proc = env, log_path, None
+
+    def start(self) -> "RealWorker":
+        command = [
+            str(Path(sys.executable).with_name("celery")),
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            self.env["OUTBOX_TEST_QUEUE"],
+            "-n",
+            f"outbox-test-{uuid.uuid4().hex[:8]}@%h",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+        ]
+        log = open(self.log_path, "a")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the whole group (main process and pool child): no cleanup runs."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+
+def _forget_broker_connections(app) -> None:
+    """Celery caches its connection and producer pools per broker URL on first use."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def wait_for(condition, timeout: float = 40.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.skipif(not _broker_up(), reason="RabbitMQ is not reachable at " + BROKER)
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_runs_jobs_and_reclaims_one_whose_worker_was_killed(
+    tmp_path, settings, breakers
+):
+    from config.celery import app
+    from integrations.tasks import sweep_sync_jobs
+
+    settings.PIPEDRIVE_API_TOKEN = settings.HUBSPOT_ACCESS_TOKEN = settings.TWILIO_ACCOUNT_SID = ""
+    queue = f"outbox-test-{uuid.uuid4().hex[:8]}"
+    # This process publishes for real (not eagerly) to the worker's own queue.
+    keys = ("task_always_eager", "broker_url", "task_default_queue")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(task_always_eager=False, broker_url=BROKER, task_default_queue=queue)
+    _forget_broker_connections(app)
+    db = connection.settings_dict
+    with FakePostmark() as fake:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.integrations.celery_worker_settings",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "CELERY_BROKER_URL": BROKER,
+            "OUTBOX_TEST_QUEUE": queue,
+            "ANYMAIL_POSTMARK_SERVER_TOKEN": FakePostmark.token,
+            "ANYMAIL_POSTMARK_API_URL": fake.url + "/",
+        }
+        log_path = str(tmp_path / "worker.log")
+        workers = [RealWorker(env, log_path).start()]
+        try:
+            # 1. The booking's transaction commits; the on-commit poke reaches the worker.
+            first = BookingFactory(email="ana@example.org")
+            with transaction.atomic():
+                [job] = enqueue_booking_sync(booking=first, action="create")
+            wait_for(lambda: SyncJob.objects.get(pk=job.pk).status == Status.DONE, what="job")
+            assert [e.to for e in fake.sent] == ["ana@example.org", first.seller.email]
+
+            # 2. The worker is killed while the ESP holds the prospect's message.
+            fake.hang_next(1, seconds=8)
+            second = BookingFactory(email="bea@example.org")
+            requests_before = len(fake.requests)
+            with transaction.atomic():
+                [stuck] = enqueue_booking_sync(booking=second, action="create")
+            wait_for(lambda: len(fake.requests) > requests_before, what="the hung request")
+            workers[0].kill()
+            stuck.refresh_from_db()
+            assert stuck.status == Status.RUNNING  # nobody finished it
+
+            # A new worker gets the unacknowledged message again (acks_late) but the lease
+            # is live: it leaves the job alone. Once the lease ran out, the sweep reclaims it.
+            workers.append(RealWorker(env, log_path).start())
+            wait_for(
+                lambda: SyncJob.objects.get(pk=stuck.pk).locked_until < timezone.now(),
+                timeout=20,
+                what="the lease to run out",
+            )
+            sweep_sync_jobs.delay()
+            wait_for(
+                lambda: SyncJob.objects.get(pk=stuck.pk).status == Status.DONE,
+                what="the reclaimed job",
+            )
+            assert [e.to for e in fake.sent] == [
+                "ana@example.org",
+                first.seller.email,
+                "bea@example.org",
+                second.seller.email,
+            ]
+        except AssertionError:
+            print(Path(log_path).read_text()[-5000:])
+            raise
+        finally:
+            for worker_process in workers:
+                worker_process.kill()
+            app.pool.force_close_all()
+            app.conf.update(saved)
+            _forget_broker_connections(app)
+            with kombu.Connection(BROKER) as conn:
+                conn.default_channel.queue_delete(queue)

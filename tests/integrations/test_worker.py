@@ -2,10 +2,10 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from bookings.models import BookingEvent
+from bookings.models import Booking, BookingEvent
 from integrations import handlers, worker
 from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.models import SyncJob
@@ -272,3 +272,28 @@ def test_duplicate_delivery_while_running_is_skipped(stand_in_handler):
 
     assert (outcome, second) == ([worker.DONE], worker.SKIPPED)
     assert stand_in_handler.calls == [str(job.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_claim_is_not_blocked_by_the_booking_service_locking_the_booking(stand_in_handler):
+    job = SyncJobFactory(target="pipedrive")
+    locked, release = threading.Event(), threading.Event()
+
+    def booking_service_transaction() -> None:
+        try:
+            with transaction.atomic():
+                Booking.objects.select_for_update().get(pk=job.booking_id)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=booking_service_transaction)
+    thread.start()
+    assert locked.wait(5)
+    stand_in_handler.script = [lambda job: release.set()]
+
+    outcome = worker.run_job(job_id=str(job.pk))
+    thread.join(10)
+
+    assert outcome == worker.DONE
