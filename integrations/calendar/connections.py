@@ -12,6 +12,7 @@ then skips the seller (a broken calendar is never treated as free) until staff r
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ def google_configured() -> bool:
     return bool(settings.GOOGLE_CLIENT_ID and settings.GOOGLE_CLIENT_SECRET)
 
 
-def active_connection(seller_id: object) -> CalendarConnection | None:
+def active_connection(seller_id: uuid.UUID | str) -> CalendarConnection | None:
     return (
         CalendarConnection.objects.filter(
             seller_id=seller_id, provider=CalendarConnection.Provider.GOOGLE, status=Status.ACTIVE
@@ -96,7 +97,7 @@ def target_for(seller: Seller, *, timeout: float | None = None) -> Target | None
     return None
 
 
-def save_refreshed_tokens(connection_id: object, tokens: Tokens) -> None:
+def save_refreshed_tokens(connection_id: uuid.UUID | str, tokens: Tokens) -> None:
     """Store a refreshed access token (encrypted); keep the refresh token unless rotated."""
     connection = CalendarConnection.objects.filter(pk=connection_id).first()
     if connection is None:
@@ -110,7 +111,7 @@ def save_refreshed_tokens(connection_id: object, tokens: Tokens) -> None:
     connection.save(update_fields=fields)
 
 
-def mark_broken(connection_id: object, error: str) -> None:
+def mark_broken(connection_id: uuid.UUID | str, error: str) -> None:
     """Flag the connection broken with ``error``: the seller leaves routing until reconnect.
     Idempotent. Invalidates the seller's cached slots."""
     from scheduling.cache import bump_sellers
@@ -126,7 +127,7 @@ def mark_broken(connection_id: object, error: str) -> None:
     bump_sellers(seller_ids)
 
 
-def record_error(connection_id: object, error: str) -> None:
+def record_error(connection_id: uuid.UUID | str, error: str) -> None:
     CalendarConnection.objects.filter(pk=connection_id).update(
         last_error=error[:2000], updated_at=timezone.now()
     )

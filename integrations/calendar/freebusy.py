@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.conf import settings
@@ -110,8 +111,8 @@ def refresh_connection(
 
 def replace_busy(
     *,
-    seller_id: object,
-    connection_id: object | None,
+    seller_id: uuid.UUID | str,
+    connection_id: uuid.UUID | str | None,
     sources: Iterable[str],
     blocks: Iterable[BusyBlock],
     start: dt.datetime,
