@@ -174,6 +174,17 @@ def clean_timezone(value: Any) -> str:
     return value
 
 
+def to_utc(value: Any) -> dt.datetime | None:
+    """An aware datetime in UTC, or None when ``value`` is not one (naive, not a datetime,
+    or out of range once converted)."""
+    if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
+        return None
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        return None
+
+
 def check_start_time(
     start: dt.datetime,
     *,
@@ -187,9 +198,13 @@ def check_start_time(
         return "This time is in the past."
     if start < now + dt.timedelta(minutes=min_notice):
         return f"This time is inside the minimum notice of {min_notice} minutes."
+    past_window = f"This time is past the booking window of {max_days_ahead} days."
+    if start - now > dt.timedelta(days=max_days_ahead + 2):  # also keeps astimezone in range
+        return past_window
     tz = ZoneInfo(zone)
-    if start.astimezone(tz).date() > now.astimezone(tz).date() + dt.timedelta(days=max_days_ahead):
-        return f"This time is past the booking window of {max_days_ahead} days."
+    last_day = now.astimezone(tz).date() + dt.timedelta(days=max_days_ahead)
+    if start.astimezone(tz).date() > last_day:
+        return past_window
     return None
 
 
@@ -209,9 +224,9 @@ def clean_request(
 ) -> BookingRequest:
     """Every field checked; raises ``Invalid`` with all per-field errors at once."""
     errors: Errors = {}
-    if not isinstance(start, dt.datetime) or start.tzinfo is None or start.utcoffset() is None:
+    start = to_utc(start)
+    if start is None:
         _add(errors, "start", "Give a date and time with its UTC offset.")
-        start = None
     try:
         tz_name = clean_timezone(timezone)
     except ValueError as exc:
@@ -241,7 +256,7 @@ def clean_request(
         raise Invalid("Some fields are not valid.", errors)
     assert start is not None
     return BookingRequest(
-        start=start.astimezone(dt.UTC),
+        start=start,
         timezone=tz_name,
         name=name,
         email=email,

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bookings.models import Booking, BookingStatus
+from scheduling.api.public import HostSerializer
 
 
 def parse_datetime(value: Any) -> Any:
@@ -38,10 +39,6 @@ class MeetingTypeRefSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     duration = serializers.IntegerField()
-
-
-class HostSerializer(serializers.Serializer):
-    name = serializers.CharField()
 
 
 class LocationSerializer(serializers.Serializer):

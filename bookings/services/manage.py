@@ -22,7 +22,7 @@ from bookings.services.common import (
     live_calendar_check,
     seller_is_free,
 )
-from bookings.validation import check_start_time, clean_timezone
+from bookings.validation import check_start_time, clean_timezone, to_utc
 from config.errors import Invalid
 from integrations.outbox import enqueue_booking_sync
 from routing import services as routing
@@ -150,7 +150,8 @@ def reschedule_booking(
     if booking.start <= now:
         raise NotActive("This meeting has already started.")
     errors: dict[str, list[str]] = {}
-    if not isinstance(start, dt.datetime) or start.tzinfo is None or start.utcoffset() is None:
+    start = to_utc(start)
+    if start is None:
         errors["start"] = ["Give a date and time with its UTC offset."]
     zone = booking.timezone
     if timezone not in (None, ""):
@@ -158,9 +159,8 @@ def reschedule_booking(
             zone = clean_timezone(timezone)
         except ValueError as exc:
             errors["timezone"] = [str(exc)]
-    if errors:
+    if errors or start is None:
         raise Invalid("Some fields are not valid.", errors)
-    start = start.astimezone(dt.UTC)
     meeting_type = booking.meeting_type
     page = meeting_type.page
     problem = check_start_time(

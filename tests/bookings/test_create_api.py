@@ -307,3 +307,21 @@ def test_create_booking_time_in_prospect_zone_is_converted(api_client):
     assert response.status_code == 201
     assert Booking.objects.get().start == start
     assert response.json()["start"] == start.astimezone(LIMA).isoformat()
+
+
+@pytest.mark.parametrize(
+    "start", ["9999-12-31T23:30:00-05:00", "0001-01-01T00:30:00+05:00", "2026-02-30T10:00:00Z"]
+)
+def test_create_booking_out_of_range_start_is_400_not_500(api_client, start):
+    meeting_type, _ = team_page()
+    response = post(api_client, meeting_type, body(slot()) | {"start": start})
+    assert response.status_code == 400
+    assert list(error(response)[1]) == ["start"]
+
+
+@pytest.mark.parametrize("data", [[], "text", 5])
+def test_create_booking_body_not_an_object_is_400(api_client, data):
+    meeting_type, _ = team_page()
+    response = post(api_client, meeting_type, data)
+    assert response.status_code == 400
+    assert error(response)[0] == "invalid"
