@@ -52,8 +52,14 @@ def region_of_country(country: str | None) -> str | None:
 
 
 class Locatable(Protocol):
-    country: object  # a code, or django-countries' Country (its str() is the code)
-    region: str
+    """A seller, or any row with its country (a code, or django-countries' Country, whose
+    str() is the code) and region."""
+
+    @property
+    def country(self) -> object: ...
+
+    @property
+    def region(self) -> str: ...
 
 
 T = TypeVar("T", bound=Locatable)

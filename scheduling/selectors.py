@@ -13,11 +13,11 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import astuple
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from django.db import connections
-from django.db.models import BigIntegerField, F, Func, Prefetch, Q
+from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet
 
 from bookings.models import Booking, BookingStatus
 from scheduling import cache as slot_cache
@@ -88,6 +88,16 @@ def public_meeting_type(page_slug: str, meeting_type_slug: str) -> MeetingType:
     )
 
 
+def _team_members(page: SchedulingPage) -> QuerySet[Seller]:
+    return (
+        Seller.objects.filter(memberships__team=page.team_id, is_active=True)
+        # A calendar we cannot read (broken connection) is never treated as free.
+        .exclude(calendars__status="broken")
+        .distinct()
+        .order_by("id")
+    )
+
+
 def eligible_sellers(page: SchedulingPage, *, country: str | None = None) -> list[Seller]:
     """The active sellers who may take a meeting of this page (at most 1 query).
 
@@ -98,21 +108,51 @@ def eligible_sellers(page: SchedulingPage, *, country: str | None = None) -> lis
     if page.seller_id is not None:
         seller = page.seller
         return [seller] if seller is not None and seller.is_active else []
-    sellers = list(
-        Seller.objects.filter(memberships__team_id=page.team_id, is_active=True)
-        # A calendar we cannot read (broken connection) is never treated as free.
-        .exclude(calendars__status="broken")
-        .distinct()
-        .order_by("id")
-    )
+    sellers = list(_team_members(page))
     if page.routing == RoutingStrategy.BY_COUNTRY:
         sellers = eligible_by_country(sellers, country)
     return sellers
 
 
+class SellerRef(NamedTuple):
+    """The few seller columns slot computation needs (cheaper to load than a Seller)."""
+
+    id: uuid.UUID
+    timezone: str
+    country: str
+    region: str
+
+
+def eligible_seller_refs(page: SchedulingPage, *, country: str | None = None) -> list[SellerRef]:
+    """`eligible_sellers` as `SellerRef`s: same choice, without building model instances
+    (the warm slots request runs this on every call)."""
+    if page.seller_id is not None:
+        return [
+            SellerRef(seller.id, seller.timezone, str(seller.country), seller.region)
+            for seller in eligible_sellers(page)
+        ]
+    refs = [
+        SellerRef(*row)
+        for row in _team_members(page).values_list("id", "timezone", "country", "region")
+    ]
+    if page.routing == RoutingStrategy.BY_COUNTRY:
+        refs = eligible_by_country(refs, country)
+    return refs
+
+
+class Zoned(Protocol):
+    """A Seller or a SellerRef: what `seller_calendars` reads of a seller."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+
 def seller_calendars(
     meeting_type: MeetingType,
-    sellers: Sequence[Seller],
+    sellers: Sequence[Zoned],
     window_start: dt.datetime,
     window_end: dt.datetime,
     *,
@@ -148,12 +188,12 @@ def seller_calendars(
 
     own: dict[uuid.UUID, list[DayOverride]] = defaultdict(list)
     everyone: list[DayOverride] = []
-    for seller_id, day, start, end, available in AvailabilityOverride.objects.filter(
+    for seller_id, day, from_time, to_time, available in AvailabilityOverride.objects.filter(
         Q(seller_id__in=ids) | Q(seller__isnull=True),
         date__gte=first_date,
         date__lte=last_date,
     ).values_list("seller_id", "date", "start", "end", "available"):
-        override = DayOverride(day, start, end, available)
+        override = DayOverride(day, from_time, to_time, available)
         (everyone if seller_id is None else own[seller_id]).append(override)
 
     as_instant, floor, ceil = _instant_loader(Booking.objects.db)
@@ -247,7 +287,8 @@ def offered_slots(
     )
     if not calendars:
         return {}
-    return available_slots(calendars, meeting_rules(meeting_type), window_start, window_end, now)
+    slots = available_slots(calendars, meeting_rules(meeting_type), window_start, window_end, now)
+    return cast(SlotMap, slots)  # the engine returns the seller ids it was given: UUIDs
 
 
 def _day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -280,7 +321,7 @@ def slot_days(
     the version token of every eligible seller, so a write never leaves a stale slot. Warm:
     1 query (team members) plus 1–2 cache round trips; cold: at most 5 queries.
     """
-    sellers = eligible_sellers(meeting_type.page, country=country)
+    sellers = eligible_seller_refs(meeting_type.page, country=country)
     key = _slots_key(meeting_type, sellers, start, end, timezone, now, country, exclude_booking_id)
     if key is not None:
         cached = slot_cache.get(key)
@@ -318,7 +359,7 @@ def slot_days(
 
 def _slots_key(
     meeting_type: MeetingType,
-    sellers: Sequence[Seller],
+    sellers: Sequence[SellerRef],
     start: dt.date,
     end: dt.date,
     timezone: str,

@@ -63,9 +63,9 @@ class SlotsQuerySerializer(serializers.Serializer):
 
 class QuestionSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     type = serializers.CharField()
-    required = serializers.BooleanField(default=False)
+    required = serializers.BooleanField(default=False)  # type: ignore[assignment]
     options = serializers.ListField(child=serializers.CharField(), default=list)
 
     def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
