@@ -9,7 +9,7 @@ Target = SyncJob.Target
 
 
 def targets_for(booking: Booking) -> list[str]:
-    targets = [Target.EMAIL]
+    targets: list[str] = [Target.EMAIL]
     if booking.seller.calendars.filter(status="active").exists():
         targets.append(Target.CALENDAR)
     if _video_configured(booking.location_type):

@@ -307,9 +307,10 @@ def retry_job(job: SyncJob, *, actor: str = "system") -> SyncJob | None:
     target and action already exists, that one is made due now instead (one pending each).
     Jobs that are not failed are left alone (returns None). Idempotent.
     """
-    job = SyncJob.objects.select_for_update().filter(pk=job.pk).first()
-    if job is None or job.status != Status.FAILED:
+    locked = SyncJob.objects.select_for_update().filter(pk=job.pk).first()
+    if locked is None or locked.status != Status.FAILED:
         return None
+    job = locked
     now = timezone.now()
     pending = SyncJob.objects.filter(
         booking_id=job.booking_id, target=job.target, action=job.action, status=Status.PENDING

@@ -120,15 +120,13 @@ def build(
     template = f"integrations/email/booking_{role}"
     attachments: tuple[Attachment, ...] = ()
     if with_invite:
-        description = "\n".join(
-            line
-            for line in (
-                f"{booking.meeting_type.name} with {seller.name} and {booking.name}",
-                context["location"],
-                f"Manage or cancel: {context['manage_url']}" if context["manage_url"] else "",
-            )
-            if line
-        )
+        lines = [
+            f"{booking.meeting_type.name} with {seller.name} and {booking.name}",
+            location_text(booking),
+        ]
+        if context["manage_url"]:
+            lines.append(f"Manage or cancel: {context['manage_url']}")
+        description = "\n".join(lines)
         content = ics.build_invite(
             booking, method=method, description=description, location=location_text(booking)
         )
