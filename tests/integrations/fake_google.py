@@ -56,6 +56,7 @@ class FakeGoogle(FakeProvider):
         self.access_tokens: dict[str, dt.datetime] = {}
         self.refresh_tokens: dict[str, bool] = {}
         self.meet_pending = False
+        self.jwt_grants = 0
 
     # --- test helpers ----------------------------------------------------------------
     @property
@@ -168,6 +169,15 @@ class FakeGoogle(FakeProvider):
 
     def _token(self, request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
+        if form.get("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            # A service account's signed assertion (the fake does not check the signature).
+            if form.get("assertion", "").count(".") != 2:
+                return Response(400, {"error": "invalid_grant"})
+            self.jwt_grants += 1
+            access, _ = self._issue()
+            return Response(
+                200, {"access_token": access, "expires_in": 3599, "token_type": "Bearer"}
+            )
         basic = request.headers.get("authorization", "")
         if basic.startswith("Basic "):  # client authentication as RFC 6749 prefers it
             client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")

@@ -2,6 +2,7 @@
 against a fake Google speaking Calendar v3 and the OAuth token endpoint on a local socket."""
 
 import datetime as dt
+import json
 import time
 from urllib.parse import parse_qs, urlparse
 
@@ -527,3 +528,62 @@ def test_seller_admin_shows_calendar_health_and_the_connect_link(conn):
     assert f'href="/integrations/google/connect/{conn.seller_id}/"' in html
     assert "Broken (reconnect needed)" in html and "invalid_grant" in html
     assert conn.refresh_token not in html
+
+
+# --- service account -----------------------------------------------------------------
+@pytest.fixture
+def shared_calendar(google, settings, tmp_path, breaker):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    path = tmp_path / "service-account.json"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "meetroute",
+                "private_key_id": "key-1",
+                "private_key": pem,
+                "client_email": "calendar@meetroute.iam.gserviceaccount.com",
+                "client_id": "1234",
+                "token_uri": google.token_uri,
+            }
+        )
+    )
+    settings.GOOGLE_SERVICE_ACCOUNT_FILE = str(path)
+    settings.GOOGLE_SHARED_CALENDAR_ID = "sales@group.calendar.google.com"
+    return settings.GOOGLE_SHARED_CALENDAR_ID
+
+
+def test_service_account_writes_to_the_shared_calendar_with_the_seller_invited(
+    db, google, shared_calendar
+):
+    booking = BookingFactory(location_type="google_meet")
+
+    run(booking, "create")
+    run(booking, "create")
+
+    [event] = google.live_events(shared_calendar)
+    assert event["id"] == booking.id.hex
+    assert [a["email"] for a in event["attendees"]] == [booking.email, booking.seller.email]
+    assert booking.meeting_url == event["hangoutLink"]
+    assert google.jwt_grants == 2  # one signed-assertion token per client built
+
+
+def test_service_account_free_busy_reads_50_sellers_per_call(db, google, shared_calendar):
+    sellers = [SellerFactory() for _ in range(60)]
+    for seller in sellers:
+        google.put_event(seller.email, NOW + dt.timedelta(hours=1), NOW + dt.timedelta(hours=2))
+
+    written = freebusy.refresh_shared(sellers, start=NOW, end=NOW + dt.timedelta(days=7))
+
+    calls = google.calls("POST", "/freeBusy")
+    assert [len(call.json()["items"]) for call in calls] == [50, 10]
+    assert written == 60
+    assert BusyInterval.objects.filter(connection=None).count() == 60
