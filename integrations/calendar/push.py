@@ -38,12 +38,17 @@ def watched_calendar(connection: CalendarConnection) -> str:
 
 
 # --- channels --------------------------------------------------------------------------
+def push_enabled() -> bool:
+    """Google only delivers to a public HTTPS address; without one, polling alone."""
+    return settings.GOOGLE_PUSH_ADDRESS.startswith("https://")
+
+
 def start_channel(connection: CalendarConnection) -> CalendarConnection:
     """Open a new watch channel on the connection's first busy calendar and store it (the
     token encrypted); stop the channel it replaces. Runs a full sync first when the
     connection has no sync token yet, so the watched calendar is covered from the start."""
     calendar_id = watched_calendar(connection)
-    if not calendar_id:
+    if not calendar_id or not push_enabled():
         return connection
     provider = connections.provider_for(connection)
     old = (connection.channel_id, connection.channel_resource_id)
@@ -84,6 +89,8 @@ def renew_channels(*, now: dt.datetime | None = None) -> int:
     """Renew every active connection's channel that is missing or expires within a day.
     Returns how many were renewed; one failure does not stop the others."""
     now = now or timezone.now()
+    if not push_enabled():
+        return 0
     due = CalendarConnection.objects.filter(
         provider=CalendarConnection.Provider.GOOGLE, status=CalendarConnection.Status.ACTIVE
     ).exclude(channel_expires_at__gt=now + RENEW_BEFORE)

@@ -421,6 +421,15 @@ def test_our_own_booking_events_do_not_count_as_busy(conn, google):
     assert not BusyInterval.objects.exists()
 
 
+def test_no_channel_without_a_public_https_address(conn, google, settings):
+    settings.GOOGLE_PUSH_ADDRESS = "http://127.0.0.1:8000" + WEBHOOK
+
+    push.start_channel(conn)
+
+    assert (conn.channel_id, google.channels) == ("", {})
+    assert push.renew_channels() == 0
+
+
 def test_channels_are_renewed_before_they_expire(conn, google):
     push.start_channel(conn)
     conn.refresh_from_db()
