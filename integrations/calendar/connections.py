@@ -21,7 +21,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations.calendar import fake, service_account
-from integrations.calendar.base import CalendarProvider, GrantRevoked, Tokens
+from integrations.calendar.base import (
+    CalendarProvider,
+    GrantRevoked,
+    ProviderPermanentError,
+    Tokens,
+)
 from sellers.models import CalendarConnection, Seller
 
 logger = logging.getLogger(__name__)
@@ -46,9 +51,13 @@ def active_connection(seller_id: uuid.UUID | str) -> CalendarConnection | None:
 def provider_for(
     connection: CalendarConnection, *, timeout: float | None = None
 ) -> CalendarProvider:
-    """The provider acting with ``connection``'s tokens (the fake when Google is off)."""
+    """The provider acting with ``connection``'s tokens. Without Google settings: the
+    in-memory fake in the embedded default (DEBUG), else a permanent error — never a
+    silent success that reached no calendar."""
     if not google_configured():
-        return fake.shared()
+        if settings.DEBUG:
+            return fake.shared()
+        raise ProviderPermanentError("google_calendar", "GOOGLE_CLIENT_ID/SECRET are not set")
     from integrations.calendar.google import GoogleCalendar, user_credentials
 
     tokens = Tokens(

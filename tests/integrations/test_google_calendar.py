@@ -596,3 +596,26 @@ def test_service_account_free_busy_reads_50_sellers_per_call(db, google, shared_
     assert [len(call.json()["items"]) for call in calls] == [50, 10]
     assert written == 60
     assert BusyInterval.objects.filter(connection=None).count() == 60
+
+
+# --- without Google settings ---------------------------------------------------------
+def test_embedded_default_uses_the_in_memory_calendar(db, settings, breaker):
+    from integrations.calendar import fake
+
+    settings.GOOGLE_CLIENT_ID = settings.GOOGLE_CLIENT_SECRET = ""
+    settings.DEBUG = True
+    booking = meet_booking(CalendarConnectionFactory(), location_type="google_meet")
+
+    run(booking, "create")
+
+    assert ("primary", booking.id.hex) in fake.shared().events
+    assert booking.meeting_url.startswith("https://meet.example.com/")
+
+
+def test_without_google_settings_production_fails_the_job_instead(db, settings, breaker):
+    settings.GOOGLE_CLIENT_ID = settings.GOOGLE_CLIENT_SECRET = ""
+    settings.DEBUG = False
+    booking = meet_booking(CalendarConnectionFactory())
+
+    with pytest.raises(ProviderPermanentError, match="not set"):
+        run(booking, "create")
