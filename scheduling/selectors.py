@@ -8,16 +8,18 @@ around one start to check that the start is an offered boundary and to get its c
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import astuple
 from functools import partial
 from typing import Any, NamedTuple, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from django.db import connections
-from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet
+from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from bookings.models import Booking, BookingStatus
 from scheduling import cache as slot_cache
@@ -180,13 +182,13 @@ def seller_calendars(
     first_date = (window_start - DATE_PADDING).astimezone(dt.UTC).date()
     last_date = (window_end + DATE_PADDING).astimezone(dt.UTC).date()
 
-    rules: dict[uuid.UUID, list[WeeklyRule]] = defaultdict(list)
+    rules: dict[str, list[WeeklyRule]] = defaultdict(list)
     for seller_id, weekday, start, end in AvailabilityRule.objects.filter(
         seller_id__in=ids
     ).values_list("seller_id", "weekday", "start", "end"):
-        rules[seller_id].append(WeeklyRule(weekday, start, end))
+        rules[str(seller_id)].append(WeeklyRule(weekday, start, end))
 
-    own: dict[uuid.UUID, list[DayOverride]] = defaultdict(list)
+    own: dict[str, list[DayOverride]] = defaultdict(list)
     everyone: list[DayOverride] = []
     for seller_id, day, from_time, to_time, available in AvailabilityOverride.objects.filter(
         Q(seller_id__in=ids) | Q(seller__isnull=True),
@@ -194,11 +196,14 @@ def seller_calendars(
         date__lte=last_date,
     ).values_list("seller_id", "date", "start", "end", "available"):
         override = DayOverride(day, from_time, to_time, available)
-        (everyone if seller_id is None else own[seller_id]).append(override)
+        (everyone if seller_id is None else own[str(seller_id)]).append(override)
 
-    as_instant, floor, ceil = _instant_loader(Booking.objects.db)
-    busy: dict[uuid.UUID, list[Interval]] = defaultdict(list)
-    counted: dict[uuid.UUID, list[dt.datetime]] = defaultdict(list)
+    # Busy time is the bulk of the rows (a month of a large team is tens of thousands):
+    # it is read as text ids and epoch seconds and compared as ints (see `_instant_rows`).
+    at = partial(dt.datetime.fromtimestamp, tz=dt.UTC)
+    busy_lo, busy_hi = busy_from.timestamp(), busy_to.timestamp()
+    busy: dict[str, list[Interval]] = defaultdict(list)
+    counted: dict[str, list[dt.datetime]] = defaultdict(list)
     wanted = Q(status=BookingStatus.CONFIRMED, blocked_start__lt=busy_to, blocked_end__gt=busy_from)
     if meeting_type.daily_limit is not None or meeting_type.weekly_limit is not None:
         wanted |= Q(
@@ -210,60 +215,76 @@ def seller_calendars(
     bookings = Booking.objects.filter(wanted, seller_id__in=ids)
     if exclude_booking_id is not None:
         bookings = bookings.exclude(pk=exclude_booking_id)
-    for seller_id, status, type_id, start, blocked_start, blocked_end in bookings.values_list(
-        "seller_id",
-        "status",
-        "meeting_type_id",
-        floor("start"),
-        floor("blocked_start"),
-        ceil("blocked_end"),
+    type_id = str(meeting_type.id)
+    for seller_id, status, booked_type, start, blocked_start, blocked_end in _instant_rows(
+        bookings,
+        ["seller_id", "status", "meeting_type_id"],
+        [("start", "FLOOR"), ("blocked_start", "FLOOR"), ("blocked_end", "CEIL")],
     ):
-        blocked = Interval(as_instant(blocked_start), as_instant(blocked_end))
-        if (
-            status == BookingStatus.CONFIRMED
-            and blocked.start < busy_to
-            and blocked.end > busy_from
-        ):
-            busy[seller_id].append(blocked)
-        if type_id == meeting_type.id:
-            counted[seller_id].append(as_instant(start))
+        if status == BookingStatus.CONFIRMED and blocked_start < busy_hi and blocked_end > busy_lo:
+            busy[seller_id].append(Interval(at(blocked_start), at(blocked_end)))
+        if booked_type == type_id:
+            counted[seller_id].append(at(start))
 
-    for seller_id, start, end in BusyInterval.objects.filter(
-        seller_id__in=ids, start__lt=busy_to, end__gt=busy_from
-    ).values_list("seller_id", floor("start"), ceil("end")):
-        busy[seller_id].append(Interval(as_instant(start), as_instant(end)))
+    external = BusyInterval.objects.filter(seller_id__in=ids, start__lt=busy_to, end__gt=busy_from)
+    for seller_id, start, end in _instant_rows(
+        external, ["seller_id"], [("start", "FLOOR"), ("end", "CEIL")]
+    ):
+        busy[seller_id].append(Interval(at(start), at(end)))
 
+    calendars = []
+    for seller in sellers:
+        key = str(seller.id)
+        calendars.append(
+            SellerCalendar(
+                seller_id=seller.id,
+                timezone=seller.timezone,
+                rules=tuple(rules[key]),
+                overrides=(*own[key], *everyone),
+                busy=tuple(busy[key]),
+                counted_starts=tuple(counted[key]),
+            )
+        )
+    return calendars
+
+
+def _instant_rows(
+    queryset: QuerySet[Any], fields: Sequence[str], instants: Sequence[tuple[str, str]]
+) -> list[tuple[Any, ...]]:
+    """Rows of `fields` as text, then of `instants` as whole epoch seconds, FLOORed for
+    starts and CEILed for ends (so busy time is never narrowed).
+
+    On PostgreSQL the database converts and the rows come straight from the cursor: loading
+    timestamptz values and running Django's per-row converters cost several times more
+    than the slot computation itself for a large team. Elsewhere (the SQLite default) the
+    same rows are built in Python.
+    """
+    connection = connections[queryset.db]
+    if connection.vendor == "postgresql":
+        columns = [Cast(name, output_field=TextField()) for name in fields] + [
+            Func(
+                F(name),
+                template=f"{rounding}(EXTRACT(EPOCH FROM %(expressions)s))::bigint",
+                output_field=BigIntegerField(),
+            )
+            for name, rounding in instants
+        ]
+        query = queryset.values_list(*columns).query
+        sql, params = query.get_compiler(using=queryset.db).as_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    rounders = [math.floor if rounding == "FLOOR" else math.ceil for _, rounding in instants]
     return [
-        SellerCalendar(
-            seller_id=seller.id,
-            timezone=seller.timezone,
-            rules=tuple(rules[seller.id]),
-            overrides=(*own[seller.id], *everyone),
-            busy=tuple(busy[seller.id]),
-            counted_starts=tuple(counted[seller.id]),
+        (
+            *(None if value is None else str(value) for value in row[: len(fields)]),
+            *(
+                rnd(value.timestamp())
+                for rnd, value in zip(rounders, row[len(fields) :], strict=True)
+            ),
         )
-        for seller in sellers
+        for row in queryset.values_list(*fields, *(name for name, _ in instants))
     ]
-
-
-def _instant_loader(
-    alias: str,
-) -> tuple[Callable[[Any], dt.datetime], Callable[[str], Any], Callable[[str], Any]]:
-    """How to read many instants fast: on PostgreSQL as whole epoch seconds (an int column
-    loads several times faster than a timestamptz, which dominated the cost of a month of
-    busy time for a large team), floored for starts and ceiled for ends so busy time is
-    never narrowed; elsewhere (the SQLite default) as datetimes."""
-    if connections[alias].vendor != "postgresql":
-        return (lambda value: value), (lambda name: name), (lambda name: name)
-
-    def epoch(function: str) -> Callable[[str], Func]:
-        return lambda name: Func(
-            F(name),
-            template=f"{function}(EXTRACT(EPOCH FROM %(expressions)s))::bigint",
-            output_field=BigIntegerField(),
-        )
-
-    return partial(dt.datetime.fromtimestamp, tz=dt.UTC), epoch("FLOOR"), epoch("CEIL")
 
 
 def offered_slots(
