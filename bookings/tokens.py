@@ -42,6 +42,11 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(b"idempotency\x00" + key.encode()).hexdigest()
 
 
+def manage_url(token: str) -> str:
+    """The prospect's manage page for a token: ``{BASE_URL}/schedule/manage/{token}/``."""
+    return f"{settings.BASE_URL}/schedule/manage/{token}/"
+
+
 def matches(token: str, stored_hash: str) -> bool:
     """Constant-time comparison of a presented token with a stored hash."""
     return hmac.compare_digest(hash_token(token), stored_hash)

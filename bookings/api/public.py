@@ -155,6 +155,7 @@ class BookingRescheduleApi(PublicBookingApi):
             start=parse_datetime(data.get("start")),
             timezone=data.get("timezone"),
             actor="prospect",
+            manage_token=token,
         )
         moved = selectors.booking_for_token(token)  # fresh, with its relations
         return self.answer(moved, token)

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bookings.models import Booking, BookingStatus
+from bookings.tokens import manage_url
 from scheduling.api.public import HostSerializer
 
 
@@ -25,10 +26,6 @@ def parse_datetime(value: Any) -> Any:
         if parsed.tzinfo is not None and parsed.utcoffset() is not None:
             return parsed
     return value
-
-
-def manage_url(token: str) -> str:
-    return f"{settings.BASE_URL}/schedule/manage/{token}/"
 
 
 def local(booking: Booking, instant: dt.datetime) -> str:

@@ -285,7 +285,9 @@ def _inserter(
         if skipped:  # booked on the database's word alone: say so
             add_event(booking, BookingEvent.Kind.RECHECK_SKIPPED, "system", reason=skipped)
         metrics.count(booking=booking, counter="bookings")
-        enqueue_booking_sync(booking=booking, action="create")
+        enqueue_booking_sync(
+            booking=booking, action="create", payload={"manage_url": tokens.manage_url(token)}
+        )
         return booking
 
     return insert

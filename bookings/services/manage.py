@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone as django_timezone
 
-from bookings import metrics
+from bookings import metrics, tokens
 from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.services.common import (
     NotActive,
@@ -132,6 +132,7 @@ def reschedule_booking(
     start: Any,
     timezone: Any = None,
     actor: str = "prospect",
+    manage_token: str | None = None,
     now: dt.datetime | None = None,
 ) -> Booking:
     """Move a confirmed, future booking to ``start`` (same id, same manage token).
@@ -143,6 +144,8 @@ def reschedule_booking(
     booking. Writes: times, seller, ``sequence`` + 1, token expiry, a ``rescheduled``
     event, metrics (moved day, ``rescheduled``), ``update`` outbox rows. Not idempotent
     in ``sequence`` but moving to the time it already has changes nothing.
+    ``manage_token`` (when the caller holds it, e.g. from the manage link) goes into the
+    email job so the new confirmation can carry the link; only its hash is stored.
     """
     now = now or django_timezone.now()
     if booking.status != BookingStatus.CONFIRMED:
@@ -181,7 +184,7 @@ def reschedule_booking(
         sellers.append(booking.seller)
     free = free_sellers(meeting_type, sellers, start, now=now, exclude_booking_id=booking.pk)
     old = {"seller": str(booking.seller_id), "start": booking.start.isoformat()}
-    mover = _mover(booking, start, zone, actor, old)
+    mover = _mover(booking, start, zone, actor, old, manage_token)
 
     def check_still_active() -> None:
         current = _locked(booking)
@@ -227,7 +230,12 @@ def reschedule_booking(
 
 
 def _mover(
-    booking: Booking, start: dt.datetime, zone: str, actor: str, old: dict[str, str]
+    booking: Booking,
+    start: dt.datetime,
+    zone: str,
+    actor: str,
+    old: dict[str, str],
+    manage_token: str | None,
 ) -> Callable[[Seller, Callable[[], RoutingDecision | None]], Booking]:
     meeting_type = booking.meeting_type
     end = start + dt.timedelta(minutes=meeting_type.duration)
@@ -286,7 +294,11 @@ def _mover(
         )
         if skipped:  # moved on the database's word alone: say so
             add_event(current, BookingEvent.Kind.RECHECK_SKIPPED, "system", reason=skipped)
-        enqueue_booking_sync(booking=current, action="update")
+        enqueue_booking_sync(
+            booking=current,
+            action="update",
+            payload={"manage_url": tokens.manage_url(manage_token)} if manage_token else None,
+        )
         return current
 
     return move

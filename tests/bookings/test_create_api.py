@@ -325,3 +325,10 @@ def test_create_booking_body_not_an_object_is_400(api_client, data):
     response = post(api_client, meeting_type, data)
     assert response.status_code == 400
     assert error(response)[0] == "invalid"
+
+
+def test_create_booking_gives_the_email_job_the_manage_link(api_client):
+    meeting_type, _ = team_page()
+    data = post(api_client, meeting_type, body(slot())).json()
+    job = SyncJob.objects.get(target="email", action="create")
+    assert job.payload == {"manage_url": data["manage_url"]}

@@ -246,3 +246,15 @@ def test_events_and_metrics_follow_every_change(api_client, staff_client):
     assert metrics[new_day].bookings == 1
     assert metrics[new_day].country == "PE"
     assert BookingEvent.objects.filter(booking=booking).count() == 2
+
+
+def test_reschedule_gives_the_email_job_the_manage_link(api_client):
+    meeting_type, _ = team_page()
+    created = book(api_client, meeting_type, slot(hour=10))
+    api_client.post(
+        f"/api/v1/public/bookings/{created['manage_token']}/reschedule/",
+        {"start": slot(hour=14).isoformat()},
+        format="json",
+    )
+    job = SyncJob.objects.get(target="email", action="update")
+    assert job.payload == {"manage_url": created["manage_url"]}
