@@ -44,7 +44,10 @@ class ExplainForm(forms.Form):
 
 def explain_view(request: HttpRequest) -> TemplateResponse:
     """GET ?seller=&meeting_type=&date= (staff only, through admin.site.admin_view)."""
-    form = ExplainForm(request.GET or None)
+    # A link may pre-select some fields (the seller page links with ?seller=): only a
+    # complete query is validated, a partial one just fills the form in.
+    complete = all(request.GET.get(name) for name in ExplainForm.base_fields)
+    form = ExplainForm(request.GET if complete else None, initial=request.GET.dict())
     rows = None
     seller = meeting_type = None
     not_in_pool = False

@@ -76,16 +76,34 @@ class SellerAdmin(admin.ModelAdmin):
     search_fields = ("name", "email", "slug")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("user",)
-    readonly_fields = ("id", "last_assigned_at", "created_at", "updated_at", "calendar_health")
+    readonly_fields = (
+        "id",
+        "last_assigned_at",
+        "created_at",
+        "updated_at",
+        "calendar_health",
+        "slot_explanation",
+    )
     list_select_related = ("user",)
     fieldsets = (
         (None, {"fields": ("id", "name", "email", "slug", "user", "is_active")}),
         ("Where and how", {"fields": ("country", "region", "languages", "timezone")}),
         ("Routing", {"fields": ("weight", "last_assigned_at")}),
-        ("Calendar", {"fields": ("calendar_health",)}),
+        ("Calendar", {"fields": ("calendar_health", "slot_explanation")}),
         ("Timestamps", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     inlines = [CalendarConnectionInline]
+
+    @admin.display(description="why is this slot unavailable?")
+    def slot_explanation(self, seller: Seller) -> str:
+        """Link to the admin page that explains each candidate start of a day."""
+        if seller.pk is None or seller._state.adding:
+            return "—"
+        try:
+            url = reverse("scheduling_explain")
+        except NoReverseMatch:
+            return "—"
+        return format_html('<a href="{}?seller={}">Explain a day of slots</a>', url, seller.pk)
 
     @admin.display(description="calendar health")
     def calendar_health(self, seller: Seller) -> str:

@@ -70,3 +70,16 @@ def test_explain_is_for_staff_only(client):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_explain_link_from_the_seller_page_preselects_the_seller(client, staff_user):
+    seller = SellerFactory()
+    client.force_login(staff_user)
+
+    page = client.get(reverse("admin:sellers_seller_change", args=[seller.pk]))
+    assert f"{reverse('scheduling_explain')}?seller={seller.pk}".encode() in page.content
+
+    response = client.get(reverse("scheduling_explain"), {"seller": seller.pk})
+    assert response.status_code == 200
+    assert response.context["rows"] is None
+    assert response.context["form"].initial["seller"] == str(seller.pk)
