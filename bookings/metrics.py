@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -32,7 +33,7 @@ def count(*, booking: Booking, counter: str, delta: int = 1) -> None:
     rows.update(**{counter: F(counter) + delta})
 
 
-def _upsert(seller_id: object, country: str, day: object, counter: str, delta: int) -> None:
+def _upsert(seller_id: object, country: str, day: dt.date, counter: str, delta: int) -> None:
     """One statement: insert the row or add to it (PostgreSQL and SQLite both speak
     ``INSERT … ON CONFLICT … DO UPDATE``), atomic under concurrent callers."""
     table = SellerMetric._meta.db_table

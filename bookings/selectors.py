@@ -82,14 +82,15 @@ def seller_metrics(*, user: Any, start: dt.date, end: dt.date) -> list[dict[str,
     )
     out: dict[Any, dict[str, Any]] = {}
     by_country: dict[Any, dict[str, dict[str, int]]] = defaultdict(dict)
-    for row in rows:
+    for values in rows:
+        row: dict[str, Any] = dict(values)
         entry = out.setdefault(
             row["seller_id"],
             {"seller": str(row["seller_id"]), "name": row["seller__name"]}
             | {c: 0 for c in counters},
         )
-        figures = {c: row[f"sum_{c}"] or 0 for c in counters}
+        figures: dict[str, int] = {c: int(row[f"sum_{c}"] or 0) for c in counters}
         for c in counters:
             entry[c] += figures[c]
-        by_country[row["seller_id"]][row["country"] or ""] = figures
+        by_country[row["seller_id"]][str(row["country"] or "")] = figures
     return [entry | {"by_country": by_country[sid]} for sid, entry in out.items()]

@@ -29,7 +29,8 @@ class PublicThrottle(SimpleRateThrottle):
         self.wait_seconds: float | None = None
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return str(rate) if rate else None
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return f"throttle:{self.scope}:{self.get_ident(request)}"
@@ -38,7 +39,8 @@ class PublicThrottle(SimpleRateThrottle):
         rate = self.get_rate()
         if rate is None:
             return True
-        limit, period = self.parse_rate(rate)
+        parsed_limit, parsed_period = self.parse_rate(rate)
+        limit, period = int(parsed_limit or 0), int(parsed_period or 1)
         now = time.time()
         window = int(now // period)
         key = f"{self.get_cache_key(request, view)}:{window}"

@@ -143,7 +143,8 @@ class BookingSerializer(PublicBookingSerializer):
     city = serializers.CharField()
     answers = serializers.JSONField()
     notes = serializers.CharField()
-    source = serializers.CharField()
+    # A field named like Field.source: DRF's metaclass takes it out of the class attributes.
+    source = serializers.CharField()  # type: ignore[assignment]
     cancellation_reason = serializers.CharField()
     cancelled_at = serializers.DateTimeField()
     sequence = serializers.IntegerField()
@@ -184,7 +185,7 @@ class BookingFilterSerializer(serializers.Serializer):
     start_before = serializers.CharField(required=False, help_text="ISO 8601 with an offset")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        errors = {}
+        errors: dict[str, list[str]] = {}
         for name in ("start_after", "start_before"):
             if name in attrs:
                 parsed = parse_datetime(attrs[name])

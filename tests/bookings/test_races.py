@@ -145,3 +145,47 @@ def test_race_same_idempotency_key_creates_one_booking():
     assert Booking.objects.count() == 1
     booking_id = str(Booking.objects.get().pk)
     assert answers == [(201, booking_id)] * 10
+
+
+def posts_at_once(requests: list[tuple[str, dict]]) -> Counter:
+    barrier = threading.Barrier(len(requests))
+    statuses: list[int] = []
+
+    def run(url: str, payload: dict) -> None:
+        try:
+            client = APIClient()
+            barrier.wait()
+            statuses.append(client.post(url, payload, format="json").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=r) for r in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Counter(statuses)
+
+
+def test_race_two_reschedules_into_one_slot_exactly_one_wins():
+    meeting_type, _ = personal_page()
+    tokens = []
+    for n, hour in enumerate((9, 10, 11, 12)):
+        response = APIClient().post(url_of(meeting_type), body(slot(hour=hour), n), format="json")
+        tokens.append(response.json()["manage_token"])
+    target = {"start": slot(hour=15).isoformat()}
+    statuses = posts_at_once([(f"/api/v1/public/bookings/{t}/reschedule/", target) for t in tokens])
+    assert statuses == Counter({200: 1, 409: 3})
+    assert Booking.objects.filter(start=slot(hour=15)).count() == 1
+    assert overlapping_pairs() == 0
+
+
+def test_race_repeated_cancel_cancels_once():
+    meeting_type, _ = personal_page()
+    token = APIClient().post(url_of(meeting_type), body(slot()), format="json").json()
+    url = f"/api/v1/public/bookings/{token['manage_token']}/cancel/"
+    statuses = posts_at_once([(url, {"reason": f"r{n}"}) for n in range(10)])
+    assert statuses == Counter({200: 10})
+    booking = Booking.objects.get()
+    assert booking.sequence == 1
+    assert booking.events.filter(kind="cancelled").count() == 1
