@@ -163,14 +163,7 @@ def create_booking(
     free = free_sellers(meeting_type, page_pool.sellers, request.start, now=now)
     _check_frequency(meeting_type, request.email, now)
 
-    pool, note, pool_free = page_pool, "", free
-    ruled = routing.rule_pool(page, country=request.country, answers=request.answers)
-    if ruled is not None:
-        try:
-            pool_free = free_sellers(meeting_type, ruled.sellers, request.start, now=now)
-            pool = ruled
-        except DomainError:  # nobody of the rule's pool can take it; the page's pool can
-            note = f"rule “{ruled.rule and ruled.rule.name}” matched, nobody there was free"
+    pool, pool_free, note = _apply_rules(meeting_type, request, page_pool, free, now)
     stats = routing.candidate_stats(
         pool_free, team_id=pool.team_id, now=now, with_arrival=pool.strategy == "weighted"
     )
@@ -206,6 +199,25 @@ def create_booking(
             raise
         return replay
     return BookingResult(booking, token, created=True)
+
+
+def _apply_rules(
+    meeting_type: MeetingType,
+    request: BookingRequest,
+    page_pool: routing.Pool,
+    free: list[Seller],
+    now: dt.datetime,
+) -> tuple[routing.Pool, list[Seller], str]:
+    """The pool a matching routing rule sends the prospect to, with its sellers free at
+    the start; the page's own pool (and a note saying so) when nobody there is free."""
+    ruled = routing.rule_pool(meeting_type.page, country=request.country, answers=request.answers)
+    if ruled is None:
+        return page_pool, free, ""
+    try:
+        return ruled, free_sellers(meeting_type, ruled.sellers, request.start, now=now), ""
+    except DomainError:  # nobody of the rule's pool can take it; the page's pool can
+        name = ruled.rule.name if ruled.rule else ""
+        return page_pool, free, f"rule “{name}” matched, nobody there was free"
 
 
 def _inserter(

@@ -1,6 +1,8 @@
 """The pure rule matcher."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from routing.rules import RuleSpec, condition_matches, first_matching, rule_matches
 
@@ -49,3 +51,37 @@ def test_first_matching_respects_order():
     ]
     assert first_matching(rules, country="PE", answers=ANSWERS).id == "big"
     assert first_matching(rules, country="FR", answers={}) is None
+
+
+conditions = st.lists(
+    st.fixed_dictionaries(
+        {
+            "field": st.sampled_from(["country", "answers.a", "answers.b", "answers.none"]),
+            "op": st.sampled_from(["eq", "neq", "in", "contains", "bogus"]),
+            "value": st.sampled_from(["PE", "pe", "x", ["PE", "x"], 3, ""]),
+        }
+    ),
+    max_size=4,
+)
+answers = st.fixed_dictionaries(
+    {"a": st.sampled_from(["x", "X y", ["x", "z"], 3, ""]), "b": st.sampled_from(["pe", "q"])}
+)
+
+
+@given(conditions, answers, st.sampled_from(["PE", "CL", ""]))
+def test_rule_matches_is_all_or_any_of_its_conditions(conds, given_answers, country):
+    results = [condition_matches(c, country=country, answers=given_answers) for c in conds]
+    spec_all = RuleSpec(1, tuple(conds), "all")
+    spec_any = RuleSpec(1, tuple(conds), "any")
+    assert rule_matches(spec_all, country=country, answers=given_answers) is (
+        bool(results) and all(results)
+    )
+    assert rule_matches(spec_any, country=country, answers=given_answers) is any(results)
+
+
+@given(conditions, answers, st.sampled_from(["PE", "CL", ""]))
+def test_neq_is_the_negation_of_eq(conds, given_answers, country):
+    for c in conds:
+        eq = condition_matches({**c, "op": "eq"}, country=country, answers=given_answers)
+        neq = condition_matches({**c, "op": "neq"}, country=country, answers=given_answers)
+        assert eq is not neq
