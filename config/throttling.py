@@ -32,6 +32,14 @@ class PublicThrottle(SimpleRateThrottle):
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         return str(rate) if rate else None
 
+    def get_ident(self, request: Any) -> str:
+        """The client IP. ``X-Forwarded-For`` is trusted only when ``NUM_PROXIES`` says how
+        many proxies stand in front (DRF would otherwise take the header as sent, so any
+        client could pick a fresh identity per request and never be throttled)."""
+        if api_settings.NUM_PROXIES is None:
+            return str(request.META.get("REMOTE_ADDR", ""))
+        return super().get_ident(request)
+
     def get_cache_key(self, request: Any, view: Any) -> str:
         return f"throttle:{self.scope}:{self.get_ident(request)}"
 

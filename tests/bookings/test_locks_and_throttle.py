@@ -94,3 +94,13 @@ def test_public_throttle_is_one_class_for_every_public_endpoint():
 
     assert BookingCreateApi.throttle_classes == [PublicThrottle]
     assert PublicSlotsApi.throttle_classes == [PublicThrottle]
+
+
+def test_public_throttle_ignores_forwarded_for_without_num_proxies(api_client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, **rate("2/min")}
+    url = "/api/v1/public/bookings/" + "y" * 43 + "/"
+    answers = [
+        api_client.get(url, REMOTE_ADDR="10.0.1.1", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}").status_code
+        for n in range(3)
+    ]
+    assert answers == [404, 404, 429]
