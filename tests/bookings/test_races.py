@@ -189,3 +189,21 @@ def test_race_repeated_cancel_cancels_once():
     booking = Booking.objects.get()
     assert booking.sequence == 1
     assert booking.events.filter(kind="cancelled").count() == 1
+
+
+def test_race_without_any_lock_the_database_alone_decides(monkeypatch):
+    """Layer one switched off (every lock "granted"): row locks and the exclusion
+    constraint still let exactly one booking per seller through."""
+    from bookings import locks
+
+    def grant(lock, ttl_ms=locks.LOCK_TTL_MS):
+        lock.backend = "none"
+        return True
+
+    monkeypatch.setattr(locks, "try_acquire", grant)
+    meeting_type, sellers = team_page(routing="lowest_load")
+    statuses = race(url_of(meeting_type), [body(slot(), n) for n in range(N)])
+    assert statuses == Counter({201: 3, 409: N - 3})
+    confirmed = Booking.objects.filter(status="confirmed")
+    assert sorted(confirmed.values_list("seller_id", flat=True)) == [s.pk for s in sellers]
+    assert overlapping_pairs() == 0
