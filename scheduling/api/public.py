@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,6 +22,7 @@ from scheduling.selectors import public_meeting_type, public_page, slot_days
 from sellers.fields import validate_timezone
 
 MAX_RANGE_DAYS = 31
+EARLIEST, LATEST = dt.date(1971, 1, 1), dt.date(9998, 12, 31)
 
 
 class TimezoneNameField(serializers.CharField):
@@ -51,6 +53,12 @@ class SlotsQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs["start"], attrs["end"]
+        for name in ("start", "end"):
+            # Midnight of 0001-01-01 or 9999-12-31 in some zones is no UTC instant at all.
+            if not EARLIEST <= attrs[name] <= LATEST:
+                raise serializers.ValidationError(
+                    {name: [f"Use a date between {EARLIEST} and {LATEST}."]}
+                )
         if end < start:
             raise serializers.ValidationError({"end": ["end must not be before start."]})
         if (end - start).days > MAX_RANGE_DAYS:
