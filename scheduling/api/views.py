@@ -26,6 +26,7 @@ from scheduling.api.serializers import (
 )
 from scheduling.models import AvailabilityOverride, MeetingType, SchedulingPage
 from scheduling.services import replace_weekly_rules
+from sellers.api.mixins import ProtectedDestroyMixin
 from sellers.api.permissions import StaffOrOwner, is_staff, seller_of
 from sellers.models import Seller
 
@@ -122,7 +123,7 @@ class OverrideViewSet(viewsets.ModelViewSet):
         serializer.save()
 
 
-class PageViewSet(viewsets.ModelViewSet):
+class PageViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
     """Booking pages. A seller reads their own pages and their teams' pages, and changes
     only their own personal pages."""
 
@@ -153,7 +154,7 @@ class PageViewSet(viewsets.ModelViewSet):
         serializer.save()
 
 
-class MeetingTypeViewSet(viewsets.ModelViewSet):
+class MeetingTypeViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
     """Meeting types. Filter: `page` (an id). A seller reads those of the pages they see and
     changes those of their own personal pages."""
 

@@ -5,21 +5,22 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import ProtectedError, QuerySet
+from django.db.models import QuerySet
 from rest_framework import viewsets
 from rest_framework.exceptions import PermissionDenied
 
-from config.errors import Conflict
+from sellers.api.mixins import ProtectedDestroyMixin
 from sellers.api.permissions import StaffOrOwner, is_staff, seller_of
 from sellers.api.serializers import SellerSerializer, TeamSerializer
 from sellers.models import Seller, Team
 
 
-class SellerViewSet(viewsets.ModelViewSet):
+class SellerViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
     """Sellers. Staff: all of them. A seller: only themselves (no create or delete)."""
 
     serializer_class = SellerSerializer
     permission_classes = [StaffOrOwner]
+    protected_message = "This seller has bookings; deactivate them instead."
 
     def get_queryset(self) -> QuerySet[Seller]:
         user = self.request.user
@@ -39,13 +40,10 @@ class SellerViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance: Seller) -> None:
         if not is_staff(self.request.user):
             raise PermissionDenied("Only staff may remove sellers.")
-        try:
-            instance.delete()
-        except ProtectedError as exc:
-            raise Conflict("This seller has bookings; deactivate them instead.") from exc
+        super().perform_destroy(instance)
 
 
-class TeamViewSet(viewsets.ModelViewSet):
+class TeamViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
     """Teams. Staff: all, writable. A seller: the teams they belong to, read-only."""
 
     serializer_class = TeamSerializer

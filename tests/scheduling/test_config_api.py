@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from scheduling.models import AvailabilityOverride, AvailabilityRule, MeetingType, SchedulingPage
 from tests.factories import (
     AvailabilityRuleFactory,
+    BookingFactory,
     MeetingTypeFactory,
     OverrideFactory,
     PageFactory,
@@ -438,3 +439,16 @@ def test_schema_and_docs_are_served(staff_client):
     docs = APIClient().get("/api/v1/docs/")
     assert docs.status_code == 200
     assert b"cdn." not in docs.content
+
+
+@pytest.mark.parametrize("what", ["pages", "meeting-types", "teams"])
+def test_config_delete_of_booked_rows_is_409(staff_client, what):
+    seller = SellerFactory()
+    team = TeamFactory(sellers=[seller])
+    meeting = MeetingTypeFactory(page=PageFactory(seller=None, team=team))
+    BookingFactory(meeting_type=meeting, seller=seller)
+    target = {"pages": meeting.page_id, "meeting-types": meeting.id, "teams": team.id}[what]
+
+    response = staff_client.delete(f"/api/v1/{what}/{target}/")
+
+    assert error(response) == (409, "conflict")
