@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone as django_timezone
 
 from bookings import metrics, tokens
@@ -74,6 +75,18 @@ def _replay(meeting_type: MeetingType, key: str, print_: str) -> BookingResult |
             {"Idempotency-Key": ["Use a new key for a new request."]},
         )
     return BookingResult(existing, tokens.token_for_idempotency_key(key), created=False)
+
+
+def _serialise_email(email: str) -> None:
+    """Inside the booking's transaction: one booking per email address at a time, so the
+    frequency limit re-counted after this cannot be overrun by concurrent requests
+    (a PostgreSQL transaction-level advisory lock; SQLite's write transaction already
+    serialises every booking)."""
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(b"booking-email\x00" + email.encode()).digest()[:8], "big")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key - (1 << 63)])
 
 
 def _check_frequency(meeting_type: MeetingType, email: str, now: dt.datetime) -> None:
@@ -183,6 +196,11 @@ def create_booking(
         actor=actor,
         with_calendar=with_calendar,
     )
+
+    def recount() -> None:  # in the transaction, one request per email at a time
+        _serialise_email(request.email)
+        _check_frequency(meeting_type, request.email, now)
+
     try:
         booking, _ = assign(
             pool=pool,
@@ -191,6 +209,7 @@ def create_booking(
             country=request.country,
             attempt=attempt,
             note=note,
+            before=recount,
         )
     except DuplicateIdempotencyKey:
         assert idempotency_key is not None
