@@ -95,7 +95,8 @@ class DayOverride:
 class Interval:
     """A stretch of real time [start, end): aware datetimes, end excluded.
 
-    Back-to-back intervals do not overlap: [9:00, 9:30) and [9:30, 10:00) share no instant.
+    Back-to-back intervals do not overlap: [9:00, 9:30) and [9:30, 10:00) share no instant,
+    and an empty interval (start == end) overlaps nothing.
     """
 
     start: dt.datetime
