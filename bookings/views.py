@@ -15,13 +15,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django_countries import countries
-from icalendar import Calendar, Event
 
 from bookings import tokens
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import booking_for_token
 from bookings.services.common import TokenExpired
 from config.errors import NotFound
+from integrations.email import ics
 from scheduling.models import LocationType, MeetingType, SchedulingPage
 
 DEFAULT_BRAND = "#2563eb"
@@ -195,27 +195,13 @@ def manage_view(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def booking_ics(booking: Booking, manage_url: str) -> bytes:
-    """An iCalendar file for the booking: stable UID (the booking id), SEQUENCE from the row."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//Meetroute//Booking//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", str(booking.id))
-    event.add("sequence", booking.sequence)
-    event.add("dtstamp", timezone.now().astimezone(dt.UTC))
-    event.add("dtstart", booking.start.astimezone(dt.UTC))
-    event.add("dtend", booking.end.astimezone(dt.UTC))
-    event.add("summary", event_title(booking))
-    event.add("description", event_details(booking, manage_url))
-    location = meeting_location(booking)["value"]
-    if location:
-        event.add("location", location)
-    event.add("url", manage_url)
-    event.add("status", "CANCELLED" if booking.status == BookingStatus.CANCELLED else "CONFIRMED")
-    event.add("organizer", f"mailto:{booking.seller.email}", parameters={"CN": booking.seller.name})
-    calendar.add_component(event)
-    return calendar.to_ical()
+    """The booking as a calendar download, with the same UID as the emailed invite."""
+    return ics.build_invite(
+        booking,
+        method=ics.PUBLISH,
+        description=event_details(booking, manage_url),
+        location=meeting_location(booking)["value"],
+    )
 
 
 def ics_view(request: HttpRequest, token: str) -> HttpResponse:

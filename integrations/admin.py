@@ -93,7 +93,9 @@ class SyncJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="payload")
     def payload_pretty(self, job: SyncJob) -> str:
-        return pretty_json(job.payload)
+        # The manage URL carries the prospect's secret token: never show it to staff.
+        shown = {k: ("…hidden…" if k == "manage_url" else v) for k, v in job.payload.items()}
+        return pretty_json(shown)
 
     @admin.action(description="Retry sync now", permissions=["change"])
     def retry_sync_now(self, request: HttpRequest, queryset: QuerySet) -> None:

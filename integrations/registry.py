@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from bookings.models import Booking
+from integrations.calendar import service_account
 from integrations.models import SyncJob
 
 Target = SyncJob.Target
@@ -10,7 +11,8 @@ Target = SyncJob.Target
 
 def targets_for(booking: Booking) -> list[str]:
     targets: list[str] = [Target.EMAIL]
-    if booking.seller.calendars.filter(status="active").exists():
+    # The shared company calendar (service account) takes every seller's meetings.
+    if service_account.enabled() or booking.seller.calendars.filter(status="active").exists():
         targets.append(Target.CALENDAR)
     if _video_configured(booking.location_type):
         targets.append(Target.VIDEO)

@@ -19,6 +19,7 @@ from bookings.models import Booking
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
+PUBLISH = "PUBLISH"  # a plain download (add-to-calendar), not an invitation
 PRODID = "-//Meetroute//Bookings//EN"
 
 
@@ -34,8 +35,9 @@ def mimetype(method: str) -> str:
 def build_invite(
     booking: Booking, *, method: str = REQUEST, description: str = "", location: str = ""
 ) -> bytes:
-    """The VCALENDAR for ``booking`` with ``method`` REQUEST (new or changed) or CANCEL."""
-    if method not in (REQUEST, CANCEL):
+    """The VCALENDAR for ``booking`` with ``method`` REQUEST (new or changed), CANCEL, or
+    PUBLISH (a download: same UID, so importing it after the invite updates one event)."""
+    if method not in (REQUEST, CANCEL, PUBLISH):
         raise ValueError(f"unsupported iTIP method {method!r}")
     seller = booking.seller
     cal = Calendar()
@@ -62,14 +64,15 @@ def build_invite(
     organizer.params["cn"] = vText(seller.name)
     event.add("organizer", organizer)
 
-    attendee = vCalAddress(f"mailto:{booking.email}")
-    attendee.params["cn"] = vText(booking.name)
-    attendee.params["role"] = vText("REQ-PARTICIPANT")
-    attendee.params["partstat"] = vText("NEEDS-ACTION")
-    attendee.params["rsvp"] = vText("TRUE")
-    event.add("attendee", attendee)
+    if method != PUBLISH:
+        attendee = vCalAddress(f"mailto:{booking.email}")
+        attendee.params["cn"] = vText(booking.name)
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        attendee.params["partstat"] = vText("NEEDS-ACTION")
+        attendee.params["rsvp"] = vText("TRUE")
+        event.add("attendee", attendee)
 
-    if method == CANCEL:
+    if method == CANCEL or booking.status == "cancelled":
         event.add("status", "CANCELLED")
     else:
         event.add("status", "CONFIRMED")

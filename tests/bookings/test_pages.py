@@ -245,12 +245,12 @@ def test_ics_parses_back_with_stable_uid_and_utc_times(client, meeting_type) -> 
     events = calendar.walk("VEVENT")
     assert len(events) == 1
     event = events[0]
-    assert str(event["UID"]) == str(booking.id)
+    assert str(event["UID"]) == f"{booking.id}@127.0.0.1"  # the emailed invite's UID
     assert int(event["SEQUENCE"]) == 2
     assert event.decoded("DTSTART") == dt.datetime(2030, 3, 4, 15, 0, tzinfo=dt.UTC)
     assert event.decoded("DTEND") == dt.datetime(2030, 3, 4, 15, 30, tzinfo=dt.UTC)
     assert event["DTSTART"].to_ical() == b"20300304T150000Z"
-    assert str(event["SUMMARY"]) == "Product demo with Rosa Díaz"
+    assert str(event["SUMMARY"]) == f"Product demo: {booking.name} and Rosa Díaz"
     assert str(event["LOCATION"]) == "Av. Larco 123, Lima"
     assert str(event["STATUS"]) == "CONFIRMED"
 
