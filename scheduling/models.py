@@ -4,7 +4,11 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
-from scheduling.validators import validate_questions, validate_reminder_offsets
+from scheduling.validators import (
+    validate_page_slug,
+    validate_questions,
+    validate_reminder_offsets,
+)
 from sellers.fields import TimezoneField
 from sellers.models import Seller, Team
 
@@ -20,7 +24,7 @@ class SchedulingPage(models.Model):
     """A public booking page, owned by exactly one seller (personal) or one team."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(unique=True, validators=[validate_page_slug])
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     timezone = TimezoneField(help_text="Shown to prospects before their browser's zone is known")

@@ -58,3 +58,12 @@ def validate_reminder_offsets(value: Any) -> None:
         raise ValidationError("Reminder offsets must be a list of minutes between 1 and 43200.")
     if len(set(value)) != len(value):
         raise ValidationError("Reminder offsets must not repeat.")
+
+
+# Paths under /schedule/ that are not pages.
+RESERVED_PAGE_SLUGS = frozenset({"manage"})
+
+
+def validate_page_slug(value: str) -> None:
+    if value in RESERVED_PAGE_SLUGS:
+        raise ValidationError(f"{value!r} is reserved; choose another slug.")
