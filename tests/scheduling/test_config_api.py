@@ -297,7 +297,9 @@ def test_pages_need_exactly_one_owner(staff_client, me):
 
 def test_pages_reserved_slug_is_400(staff_client, me):
     # /schedule/manage/<token>/ is the manage page, so no booking page may be called "manage".
-    response = staff_client.post("/api/v1/pages/", page_body(seller=str(me.id), slug="manage"), "json")
+    response = staff_client.post(
+        "/api/v1/pages/", page_body(seller=str(me.id), slug="manage"), "json"
+    )
     assert error(response) == (400, "invalid")
     assert list(response.json()["error"]["fields"]) == ["slug"]
     assert not SchedulingPage.objects.filter(slug="manage").exists()
