@@ -9,8 +9,9 @@ import sys
 from urllib.parse import urlparse
 
 HOW_TO_START = (
-    "Start them with `docker compose up -d postgres redis`, or on this machine kind with "
-    "`bash .ci/run` (it starts PostgreSQL and Redis when they are stopped)."
+    "Start them with `docker compose up -d postgres redis` (RabbitMQ: `docker run -d -p "
+    "5672:5672 rabbitmq:3`), or on this machine kind with `bash .ci/run` (it starts "
+    "PostgreSQL, Redis and RabbitMQ when they are stopped)."
 )
 
 
@@ -34,6 +35,12 @@ def main() -> int:
         for name, url, port in (
             ("PostgreSQL", os.environ["DATABASE_URL"], 5432),
             ("Redis", os.environ["REDIS_URL"], 6379),
+            # The outbox test with a real Celery worker uses this broker.
+            (
+                "RabbitMQ",
+                os.environ.get("OUTBOX_TEST_BROKER", "amqp://guest:guest@127.0.0.1:5672//"),
+                5672,
+            ),
         )
         if not reachable(url, port)
     ]
