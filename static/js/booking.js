@@ -468,6 +468,24 @@
     return true;
   }
 
+  // Once the prospect changes a field, its old error no longer describes it: hide it.
+  function clearErrorOnChange(form) {
+    function clear(event) {
+      var field = event.target.closest("[data-field]");
+      if (!field) return;
+      var name = field.getAttribute("data-field");
+      var message = form.querySelector('[data-error-for="' + name + '"]');
+      if (message) {
+        message.hidden = true;
+        message.textContent = "";
+      }
+      var control = field.matches("fieldset") ? field : field.querySelector("[aria-invalid]");
+      if (control) control.removeAttribute("aria-invalid");
+    }
+    form.addEventListener("input", clear);
+    form.addEventListener("change", clear);
+  }
+
   function focusFirstError(form) {
     var invalid = form.querySelector('[aria-invalid="true"]');
     if (!invalid) return;
@@ -563,6 +581,7 @@
       target.scrollIntoView({ block: "center" });
     });
 
+    clearErrorOnChange(form);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       hideAlert(alertNode);

@@ -172,6 +172,7 @@ def test_booking_flow_book_reschedule_cancel(
         )
         assert Booking.objects.count() == 0
         page.get_by_label("I agree to be contacted").check()
+        expect(page.locator('[data-error-for="answers.consent"]')).to_be_hidden()
         flow.shot("form-filled")
 
         # 5. Book → the confirmation page.
