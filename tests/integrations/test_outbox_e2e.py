@@ -312,15 +312,6 @@ def test_admin_bulk_retry_all_failed_syncs_on_bookings(
 BROKER = os.environ.get("OUTBOX_TEST_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
 
 
-def _broker_up() -> bool:
-    try:
-        with kombu.Connection(BROKER, connect_timeout=1) as conn:
-            conn.ensure_connection(max_retries=1)
-        return True
-    except Exception:
-        return False
-
-
 class RealWorker:
     """``celery -A config worker`` in its own process group, on a queue of its own."""
 
@@ -371,7 +362,6 @@ def wait_for(condition, timeout: float = 40.0, what: str = "condition") -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.mark.skipif(not _broker_up(), reason="RabbitMQ is not reachable at " + BROKER)
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_runs_jobs_and_reclaims_one_whose_worker_was_killed(
     tmp_path, settings, breakers
