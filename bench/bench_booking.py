@@ -30,48 +30,21 @@ import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/meetroute_bench_booking")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-os.environ.setdefault("PUBLIC_THROTTLE_RATE", "off")
-os.environ.setdefault("DJANGO_DEBUG", "false")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
-os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktMzItYnl0ZXMtbG9uZyEhISE=")
-os.environ.setdefault("CELERY_BROKER_URL", "memory://")  # enqueue, never run inline
-os.environ.setdefault("PIPEDRIVE_API_TOKEN", "bench-token")
-os.environ.setdefault("PIPEDRIVE_COMPANY_DOMAIN", "bench")
-os.environ.setdefault("HUBSPOT_ACCESS_TOKEN", "bench-token")
-os.environ.setdefault("LOG_LEVEL", "ERROR")
+import django_env
+
+django_env.configure(
+    database_url="postgres://postgres@127.0.0.1:5432/meetroute_bench_booking",
+    redis_url="redis://127.0.0.1:6379/13",
+    CELERY_BROKER_URL="memory://",  # enqueue, never run inline
+    PIPEDRIVE_API_TOKEN="bench-token",
+    PIPEDRIVE_COMPANY_DOMAIN="bench",
+    HUBSPOT_ACCESS_TOKEN="bench-token",
+    LOG_LEVEL="ERROR",
+)
 
 PREFIX = "benchbk-"
 ZONE = "America/Lima"
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django() -> None:
-    ensure_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def clean() -> None:
@@ -296,7 +269,7 @@ def main() -> int:
     parser.add_argument("--racers", type=int, default=50)
     parser.add_argument("--procs", type=int, default=24)
     args = parser.parse_args()
-    setup_django()
+    django_env.setup_django()
     from django.test import override_settings
 
     logging.getLogger("django.request").setLevel(logging.ERROR)  # 409s are expected here

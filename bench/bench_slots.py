@@ -33,50 +33,18 @@ import random
 import statistics
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/meetroute_bench")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-os.environ.setdefault("PUBLIC_THROTTLE_RATE", "off")
-# Production-like: DEBUG off (no query log kept per request), so it needs its own keys.
-os.environ.setdefault("DJANGO_DEBUG", "false")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
-os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktMzItYnl0ZXMtbG9uZyEhISE=")
+import django_env
+
+django_env.configure(
+    database_url="postgres://postgres@127.0.0.1:5432/meetroute_bench",
+    redis_url="redis://127.0.0.1:6379/14",
+)
 
 ZONE = "America/New_York"
 DAYS = 31
 BUSY_PER_DAY = 6  # + 2 bookings = 8 busy events per seller per day
 PREFIX = "bench-"
-
-
-def ensure_database() -> None:
-    """CREATE DATABASE when the benchmark database does not exist yet."""
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    if url.scheme not in {"postgres", "postgresql", "pgsql"}:
-        return
-    name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl().replace("pgsql://", "postgresql://")
-    admin = admin.replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django() -> None:
-    ensure_database()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def clean() -> None:
@@ -269,7 +237,7 @@ def main() -> int:
     parser.add_argument("--cold", type=int, default=7)
     parser.add_argument("--warm", type=int, default=50)
     args = parser.parse_args()
-    setup_django()
+    django_env.setup_django()
     from django.conf import settings
 
     print(
