@@ -1,10 +1,13 @@
-# `make run` serves the embedded default; `make test` runs the suite on real PostgreSQL + Redis.
+# `make run` serves the embedded default; `make test` sets up this machine (Chromium,
+# PostgreSQL, Redis, RabbitMQ), then runs lint, mypy and the suite.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench clean
+WORKERS ?= 2
+
+.PHONY: install run test services lint typecheck format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,13 +29,21 @@ run: install
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install
+test: services lint typecheck
+	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+# Installs Chromium and starts stopped local services where it can, then checks all are
+# reachable (and says how to start them if not).
+services: install
+	bash .ci/services
 	$(BIN)/python -m config.services
-	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .
