@@ -5,9 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-WORKERS ?= 2
-
-.PHONY: install run test services lint typecheck format bench clean
+.PHONY: install run test lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +26,10 @@ run: install
 	@echo "  API:           http://127.0.0.1:8000/api/v1/  (docs: /api/v1/docs/)"
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+.PHONY: services typecheck
+# pytest-xdist workers: the suite is xdist-safe; CI machines have 2 cores.
+WORKERS ?= 2
 
 test: services lint typecheck
 	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
