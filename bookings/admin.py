@@ -92,7 +92,7 @@ class BookingAdminForm(forms.ModelForm):
         fields = "__all__"
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         meeting_type, seller = data.get("meeting_type"), data.get("seller")
         start, end = data.get("start"), data.get("end")
         if not (meeting_type and seller and start and end):

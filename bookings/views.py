@@ -58,7 +58,7 @@ def page_context(page: SchedulingPage) -> dict[str, object]:
     return {
         "page": page,
         "brand_color": brand_color(page),
-        "host_name": page.seller.name if page.seller_id else "",
+        "host_name": page.seller.name if page.seller else "",
     }
 
 

@@ -39,7 +39,7 @@ def retry_all_failed_syncs(
     )
 
 
-BookingAdmin.actions = [*(BookingAdmin.actions or []), retry_all_failed_syncs]
+BookingAdmin.actions = [*(BookingAdmin.actions or []), retry_all_failed_syncs]  # type: ignore[misc]
 
 
 @admin.register(SyncJob)

@@ -34,7 +34,7 @@ def _seller_row_changed(sender: type, instance: Any, **kwargs: Any) -> None:
 
 @receiver(post_init, sender=Booking, dispatch_uid="slots_booking_loaded")
 def _booking_loaded(sender: type, instance: Booking, **kwargs: Any) -> None:
-    instance._slots_loaded_seller_id = instance.__dict__.get("seller_id")
+    instance._slots_loaded_seller_id = instance.__dict__.get("seller_id")  # type: ignore[attr-defined]
 
 
 @receiver(post_save, sender=Seller, dispatch_uid="slots_seller_saved")
