@@ -21,7 +21,7 @@ from bookings.models import Booking, BookingStatus
 from bookings.selectors import booking_for_token
 from bookings.services.common import TokenExpired
 from config.errors import NotFound
-from integrations.email import ics
+from bookings import ics
 from scheduling.models import LocationType, MeetingType, SchedulingPage
 
 DEFAULT_BRAND = "#2563eb"

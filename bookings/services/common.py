@@ -163,7 +163,7 @@ def live_calendar_free(seller: Seller, start: dt.datetime, end: dt.datetime) -> 
     breaker). None when it cannot say (no calendar, circuit open, provider trouble): the
     database's word stands."""
     try:
-        from integrations.calendar.live_check import seller_is_free as live_check
+        from sellers.calendar.live_check import seller_is_free as live_check
     except ImportError:  # calendar integration not installed
         return None
     timeout = getattr(settings, "GOOGLE_LIVE_CHECK_TIMEOUT", 2.0)
@@ -182,7 +182,7 @@ def live_calendar_check(
     open, provider trouble) — worth a ``recheck_skipped`` event. ``ignore``: the moved
     booking's own (start, end), whose event must not count against it."""
     try:
-        from integrations.calendar.live_check import check
+        from sellers.calendar.live_check import check
     except ImportError:  # calendar integration not installed
         return None, ""
     timeout = getattr(settings, "GOOGLE_LIVE_CHECK_TIMEOUT", 2.0)

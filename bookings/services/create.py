@@ -28,7 +28,7 @@ from bookings.services.common import (
 )
 from bookings.validation import BookingRequest, check_start_time, clean_request
 from config.errors import Conflict, DomainError, Invalid
-from integrations.outbox import enqueue_booking_sync
+from bookings.outbox.services import enqueue_booking_sync
 from routing import services as routing
 from routing.models import RoutingDecision
 from scheduling.models import LocationType, MeetingType

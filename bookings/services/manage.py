@@ -24,7 +24,7 @@ from bookings.services.common import (
 )
 from bookings.validation import check_start_time, clean_timezone, to_utc
 from config.errors import Invalid
-from integrations.outbox import enqueue_booking_sync
+from bookings.outbox.services import enqueue_booking_sync
 from routing import services as routing
 from routing.models import RoutingDecision
 from routing.strategies import Fixed

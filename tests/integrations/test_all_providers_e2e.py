@@ -11,9 +11,9 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from bookings.models import Booking
-from integrations import worker
-from integrations.email import ics
-from integrations.models import SyncJob
+from bookings.outbox import worker
+from bookings import ics
+from bookings.outbox.models import SyncJob
 from tests.bookings.conftest import body, personal_page, slot
 from tests.factories import CalendarConnectionFactory
 from tests.integrations import fake_hubspot, fake_pipedrive
@@ -157,7 +157,7 @@ def test_booking_with_every_provider_syncs_each_exactly_once(
 
     # Email: prospect and seller. The prospect's carries the invite, which parses back;
     # the seller's does not, by design: their connected Google Calendar holds the event
-    # (integrations.email.messages.build: no duplicate invite for a synced calendar).
+    # (bookings.outbox.messages.build: no duplicate invite for a synced calendar).
     prospect, seller = mail.outbox
     assert (prospect.to, seller.to) == ([PROSPECT_EMAIL], [SELLER_EMAIL])
     [(name, content, _mimetype)] = prospect.attachments

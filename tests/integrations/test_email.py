@@ -5,12 +5,13 @@ from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
-from integrations import worker
+from bookings.outbox import worker
 from integrations.base import ProviderTransientError
-from integrations.email import ics, messages
-from integrations.email import sync as email_sync
+from bookings import ics
+from bookings.outbox import messages
+from bookings.outbox import email as email_sync
 from integrations.email.fake import FakeEmailSender
-from integrations.models import SyncJob
+from bookings.outbox.models import SyncJob
 from tests.factories import BookingFactory, CalendarConnectionFactory, SellerFactory, SyncJobFactory
 from tests.integrations.fake_postmark import FakePostmark
 

@@ -21,10 +21,10 @@ from django_celery_beat.models import PeriodicTask
 from icalendar import Calendar
 
 from bookings.models import BookingEvent
-from integrations import worker
-from integrations.email import ics
-from integrations.models import SyncJob
-from integrations.outbox import enqueue_booking_sync
+from bookings.outbox import worker
+from bookings import ics
+from bookings.outbox.models import SyncJob
+from bookings.outbox.services import enqueue_booking_sync
 from tests.factories import BookingFactory
 from tests.integrations.fake_postmark import FakePostmark
 
@@ -95,7 +95,7 @@ def test_enqueued_email_job_runs_on_commit_and_sets_flags(
 def test_job_delivered_twice_sends_one_email_each(
     booking, postmark, django_capture_on_commit_callbacks
 ):
-    from integrations.tasks import run_sync_job
+    from bookings.outbox.tasks import run_sync_job
 
     job = enqueue(booking, capture=django_capture_on_commit_callbacks)
     run_sync_job.delay(job_id=str(job.pk))
@@ -367,7 +367,7 @@ def test_real_worker_runs_jobs_and_reclaims_one_whose_worker_was_killed(
     tmp_path, settings, breakers
 ):
     from config.celery import app
-    from integrations.tasks import sweep_sync_jobs
+    from bookings.outbox.tasks import sweep_sync_jobs
 
     settings.PIPEDRIVE_API_TOKEN = settings.HUBSPOT_ACCESS_TOKEN = settings.TWILIO_ACCOUNT_SID = ""
     queue = f"outbox-test-{uuid.uuid4().hex[:8]}"

@@ -8,7 +8,7 @@ import pytest
 
 from bookings.models import Booking
 from integrations.base import ProviderPermanentError, ProviderTransientError
-from integrations.crm.sync import handle_pipedrive
+from bookings.outbox.crm import handle_pipedrive
 from tests.factories import BookingFactory, SyncJobFactory
 from tests.integrations.fake_pipedrive import TOKEN, FakePipedrive
 

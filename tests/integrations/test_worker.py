@@ -6,9 +6,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent
-from integrations import handlers, worker
+from bookings.outbox import handlers, worker
 from integrations.base import ProviderPermanentError, ProviderTransientError
-from integrations.models import SyncJob
+from bookings.outbox.models import SyncJob
 from tests.factories import BookingFactory, SyncJobFactory
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
 from integrations.base import ProviderError
-from integrations.calendar import connections, service_account
+from integrations.calendar import service_account
+from sellers.calendar import connections
 from integrations.calendar.base import BusyBlock, CalendarProvider
 from sellers.models import BusyInterval, CalendarConnection, Seller
 

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from bookings.models import Booking, BookingStatus
-from integrations.calendar import connections
+from sellers.calendar import connections
 from integrations.calendar.base import (
     Attendee,
     EventRef,
@@ -20,7 +20,7 @@ from integrations.calendar.base import (
     ProviderPermanentError,
     ProviderTransientError,
 )
-from integrations.models import SyncJob
+from bookings.outbox.models import SyncJob
 
 logger = logging.getLogger(__name__)
 

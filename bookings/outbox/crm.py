@@ -1,4 +1,4 @@
-"""Outbox handlers for the CRM targets (see integrations.handlers for the contract)."""
+"""Outbox handlers for the CRM targets (see bookings.outbox.handlers for the contract)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from bookings.models import Booking
 from integrations.crm.base import CrmMeeting, CrmProvider, CrmRecordIds
 
 if TYPE_CHECKING:
-    from integrations.models import SyncJob
+    from bookings.outbox.models import SyncJob
 
 # Which booking fields hold each CRM's ids, in CrmRecordIds order.
 _FIELDS = {

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from integrations import worker
+from bookings.outbox import worker
 
 
 @shared_task(name="integrations.run_sync_job", ignore_result=True)

@@ -1,4 +1,4 @@
-"""Outbox handler for the video target (see integrations.handlers for the contract).
+"""Outbox handler for the video target (see bookings.outbox.handlers for the contract).
 
 Zoom and Teams meetings are created, moved and deleted at the provider; Jitsi gets a room
 URL; phone, in person and custom locations come from the meeting type. Google Meet links
@@ -16,7 +16,7 @@ from bookings.models import Booking
 from integrations.video.base import VideoMeetingRequest, VideoProvider
 
 if TYPE_CHECKING:
-    from integrations.models import SyncJob
+    from bookings.outbox.models import SyncJob
 
 STATIC_LOCATIONS = {"phone", "in_person", "custom"}
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from integrations.base import ProviderError, ProviderTransientError
-from integrations.calendar import connections
+from sellers.calendar import connections
 from integrations.calendar.base import GrantRevoked
 from integrations.circuit import CircuitBreaker
 from sellers.models import CalendarConnection, Seller

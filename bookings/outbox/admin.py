@@ -6,8 +6,8 @@ from django.http import HttpRequest
 from django.utils.text import Truncator
 
 from bookings.admin import BookingAdmin
-from integrations import worker
-from integrations.models import SyncJob
+from bookings.outbox import worker
+from bookings.outbox.models import SyncJob
 from routing.admin import pretty_json
 
 

@@ -1,6 +1,6 @@
 """Writing the outbox: side work for a booking, recorded in the booking's own transaction.
 
-Draining it is the workers' job (integrations.tasks); this module only decides which
+Draining it is the workers' job (bookings.outbox.tasks); this module only decides which
 targets a booking change concerns and records one pending job each.
 """
 
@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking
-from integrations import registry
-from integrations.models import SyncJob
+from bookings.outbox import registry
+from bookings.outbox.models import SyncJob
 
 # Payload keys a handler writes to record its progress on one change (the email handler's
 # recipients already sent to). They never carry over to a job for a newer change.
@@ -64,7 +64,7 @@ def enqueue_booking_sync(
 
 
 def _poke_workers(job_ids: list[str]) -> None:
-    from integrations.tasks import run_sync_job  # here: the tasks module imports this one
+    from bookings.outbox.tasks import run_sync_job  # here: the tasks module imports this one
 
     for job_id in job_ids:
         run_sync_job.delay(job_id=job_id)

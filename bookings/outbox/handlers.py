@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING
 from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
-    from integrations.models import SyncJob
+    from bookings.outbox.models import SyncJob
 
 Handler = Callable[["SyncJob"], None]
 
 HANDLERS: dict[str, str] = {
-    "calendar": "integrations.calendar.sync.handle",
-    "video": "integrations.video.sync.handle",
-    "pipedrive": "integrations.crm.sync.handle_pipedrive",
-    "hubspot": "integrations.crm.sync.handle_hubspot",
-    "email": "integrations.email.sync.handle",
-    "sms": "integrations.sms.sync.handle",
+    "calendar": "bookings.outbox.calendar.handle",
+    "video": "bookings.outbox.video.handle",
+    "pipedrive": "bookings.outbox.crm.handle_pipedrive",
+    "hubspot": "bookings.outbox.crm.handle_hubspot",
+    "email": "bookings.outbox.email.handle",
+    "sms": "bookings.outbox.sms.handle",
 }
 
 # Which booking flags a target's outcome sets: ``<flag>_synced`` / ``<flag>_needs_manual_sync``.

@@ -4,7 +4,7 @@ from django.conf import settings
 
 from bookings.models import Booking
 from integrations.calendar import service_account
-from integrations.models import SyncJob
+from bookings.outbox.models import SyncJob
 
 Target = SyncJob.Target
 

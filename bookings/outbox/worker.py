@@ -28,11 +28,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent
-from integrations import handlers
+from bookings.outbox import handlers
 from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.circuit import CircuitBreaker
-from integrations.models import SyncJob
-from integrations.outbox import SECRET_KEYS, carried_payload
+from bookings.outbox.models import SyncJob
+from bookings.outbox.services import SECRET_KEYS, carried_payload
 
 logger = logging.getLogger(__name__)
 
@@ -290,7 +290,7 @@ def due_job_ids(*, limit: int = 500) -> list[str]:
 def sweep_due_jobs(*, limit: int = 500) -> int:
     """Enqueue a run of every due job (a lost Celery message, a killed worker, a retry whose
     time has come); returns how many. Safe to run concurrently: claiming decides."""
-    from integrations.tasks import run_sync_job  # the tasks module imports this one
+    from bookings.outbox.tasks import run_sync_job  # the tasks module imports this one
 
     ids = due_job_ids(limit=limit)
     for job_id in ids:
@@ -374,7 +374,7 @@ def retry_failed_for_bookings(bookings: Iterable[Booking], *, actor: str = "syst
 
 
 def _poke_on_commit(job_ids: list[str]) -> None:
-    from integrations.tasks import run_sync_job
+    from bookings.outbox.tasks import run_sync_job
 
     def poke() -> None:
         for job_id in job_ids:

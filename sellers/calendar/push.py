@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.base import ProviderError
-from integrations.calendar import connections
+from sellers.calendar import connections
 from integrations.calendar.base import EventChange, SyncTokenExpired
 from sellers.models import BusyInterval, CalendarConnection
 
