@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
 from bookings.outbox import messages
+from bookings.outbox.models import SyncJob
 from integrations.email.base import EmailSender
 from integrations.email.django_mail import DjangoMailSender
-from bookings.outbox.models import SyncJob
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@ Handler contract — ``handle(job: SyncJob) -> None``:
 - idempotent: running it twice for the same job (or after a crash half-way) has one effect
   at the provider (upserts keyed by our booking id);
 - loads what it needs from ``job.booking`` (and ``job.payload``), writes external ids on
-  the booking (``save(update_fields=[...])``), returns None on success;
+  the booking through ``bookings.sync_status.record_external_ids``, returns None on
+  success;
 - raises ``ProviderTransientError`` (retry, counts against the provider's circuit) or
   ``ProviderPermanentError`` (stop, flag for manual sync);
 - never sets the ``*_synced`` / ``*_needs_manual_sync`` flags: the worker does.

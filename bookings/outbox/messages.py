@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from bookings.models import Booking
 from bookings import ics
+from bookings.models import Booking
 from integrations.email.base import Attachment, OutgoingEmail
 
 PROSPECT = "prospect"

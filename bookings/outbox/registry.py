@@ -3,8 +3,8 @@
 from django.conf import settings
 
 from bookings.models import Booking
-from integrations.calendar import service_account
 from bookings.outbox.models import SyncJob
+from integrations.calendar import service_account
 
 Target = SyncJob.Target
 

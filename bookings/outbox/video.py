@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from bookings import sync_status as booking_sync
 from bookings.models import Booking
 from integrations.video.base import VideoMeetingRequest, VideoProvider
 
@@ -81,7 +82,7 @@ def handle(job: SyncJob, provider: VideoProvider | None = None) -> None:
     if booking.location_type in STATIC_LOCATIONS:
         changes = static_location(booking)
         if changes and job.action != "cancel":
-            Booking.objects.filter(pk=booking.pk).update(**changes)
+            booking_sync.record_external_ids(booking_id=booking.pk, **changes)
         return
     provider = provider or provider_for(booking)
     if provider is None:
@@ -103,6 +104,6 @@ def handle(job: SyncJob, provider: VideoProvider | None = None) -> None:
     if found:
         provider.update(found.meeting_id, request)
     meeting = found or provider.create(request)
-    Booking.objects.filter(pk=booking.pk).update(
-        video_meeting_id=meeting.meeting_id, meeting_url=meeting.join_url
+    booking_sync.record_external_ids(
+        booking_id=booking.pk, video_meeting_id=meeting.meeting_id, meeting_url=meeting.join_url
     )

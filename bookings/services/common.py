@@ -14,14 +14,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from bookings import locks
-from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.models import COUNTED_STATUSES, Booking, BookingEvent, BookingStatus
 from config.errors import DomainError, Invalid
 from routing import services as routing
 from routing.models import RoutingDecision
 from routing.strategies import CandidateStats, Choice
 from scheduling.engine import available_slots
 from scheduling.models import MeetingType
-from scheduling.selectors import COUNTED_STATUSES, meeting_rules, seller_calendars
+from scheduling.selectors import meeting_rules, seller_calendars
 from sellers.models import BusyInterval, CalendarConnection, Seller
 
 logger = logging.getLogger(__name__)

@@ -50,9 +50,7 @@ def complete(session: Any, *, state: str, code: str, error: str = "") -> Calenda
     seller = Seller.objects.filter(pk=pending["seller_id"]).first()
     if seller is None:
         raise OAuthError("the seller no longer exists")
-    grant = google_oauth.exchange(
-        state=state, code=code, code_verifier=pending["code_verifier"]
-    )
+    grant = google_oauth.exchange(state=state, code=code, code_verifier=pending["code_verifier"])
     with transaction.atomic():
         connection, _ = CalendarConnection.objects.select_for_update().get_or_create(
             seller=seller,

@@ -12,14 +12,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.base import ProviderPermanentError, ProviderTransientError
 from bookings.outbox import calendar as sync
-from sellers.calendar import freebusy, live_check, push
-from integrations.calendar.base import GrantRevoked
-from sellers.calendar.live_check import seller_is_free
-from integrations.circuit import CircuitBreaker
 from bookings.outbox.models import SyncJob
+from integrations.base import ProviderPermanentError, ProviderTransientError
+from integrations.calendar.base import GrantRevoked
+from integrations.circuit import CircuitBreaker
 from scheduling import cache as slot_cache
+from sellers.calendar import freebusy, live_check, push
+from sellers.calendar.live_check import seller_is_free
 from sellers.models import BusyInterval, CalendarConnection
 from tests.factories import (
     BookingFactory,

@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from integrations.base import ProviderPermanentError, ProviderTransientError
 from bookings.outbox.models import SyncJob
-from integrations.sms.fake import FakeSms
 from bookings.outbox.sms import handle, send_sms
+from integrations.base import ProviderPermanentError, ProviderTransientError
+from integrations.sms.fake import FakeSms
 from tests.factories import BookingFactory, SyncJobFactory
 from tests.integrations import fake_twilio
 

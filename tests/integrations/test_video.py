@@ -9,9 +9,9 @@ import pytest
 import time_machine
 
 from bookings.models import Booking
+from bookings.outbox.video import handle
 from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.video import jitsi
-from bookings.outbox.video import handle
 from integrations.video.teams import TeamsClient
 from integrations.video.zoom import ZoomClient
 from tests.factories import BookingFactory, SyncJobFactory
