@@ -271,7 +271,7 @@ def test_admin_retry_actions_requeue_failed_jobs(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("admin:integrations_syncjob_changelist"),
+            reverse("admin:bookings_syncjob_changelist"),
             {"action": "retry_sync_now", "_selected_action": [str(job.pk)]},
             follow=True,
         )
