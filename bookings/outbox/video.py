@@ -2,7 +2,7 @@
 
 Zoom and Teams meetings are created, moved and deleted at the provider; Jitsi gets a room
 URL; phone, in person and custom locations come from the meeting type. Google Meet links
-come with the calendar event (integrations.calendar), so there is nothing to do here.
+come with the calendar event (bookings.outbox.calendar), so there is nothing to do here.
 """
 
 from __future__ import annotations

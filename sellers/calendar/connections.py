@@ -123,7 +123,7 @@ def save_refreshed_tokens(connection_id: uuid.UUID | str, tokens: Tokens) -> Non
 
 def mark_broken(connection_id: uuid.UUID | str, error: str) -> None:
     """Flag the connection broken with ``error``: the seller leaves routing until reconnect.
-    Idempotent. Invalidates the seller's cached slots."""
+    Idempotent. Sends ``hooks.busy_changed`` (the slot cache listens)."""
     now = timezone.now()
     seller_ids = list(
         CalendarConnection.objects.filter(pk=connection_id).values_list("seller_id", flat=True)
