@@ -86,3 +86,28 @@ def test_bookings_fills_the_hooks_of_the_layers_below() -> None:
     assert source is not None and source.rows is selectors.booked_time_rows
     assert routing_hooks._load_counter == [selectors.load_counts]
     assert selectors.booked_ranges in sellers_hooks._booked_ranges
+
+
+def test_admins_are_extended_only_through_their_owners_hooks(rf) -> None:
+    from django.contrib import admin
+
+    from bookings.models import Booking
+    from bookings.outbox.admin import SyncJobInline
+    from routing.admin import RoutingRuleInline
+    from scheduling.admin import AvailabilityOverrideInline, AvailabilityRuleInline
+    from scheduling.models import SchedulingPage
+    from sellers.admin import CalendarConnectionInline
+    from sellers.models import Seller
+
+    request = rf.get("/")
+    seller_admin = admin.site._registry[Seller]
+    page_admin = admin.site._registry[SchedulingPage]
+    assert seller_admin.inlines == [CalendarConnectionInline]  # never patched
+    assert seller_admin.get_inlines(request, None) == [
+        AvailabilityRuleInline,
+        AvailabilityOverrideInline,
+        CalendarConnectionInline,
+    ]
+    assert page_admin.get_inlines(request, None)[-1] is RoutingRuleInline
+    assert RoutingRuleInline not in page_admin.inlines
+    assert SyncJobInline in admin.site._registry[Booking].get_inlines(request, None)
