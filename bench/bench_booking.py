@@ -159,7 +159,7 @@ def latency(count: int) -> None:
         f"mean {ms(statistics.fmean(times))} ms, max {ms(times[-1])} ms; "
         f"queries/booking median {statistics.median(queries)}; statuses {dict(statuses)}"
     )
-    from integrations.models import SyncJob
+    from bookings.outbox.models import SyncJob
 
     jobs = SyncJob.objects.filter(booking__seller__slug__startswith=PREFIX).count()
     print(f"  outbox rows written: {jobs} ({jobs / max(1, statuses[201]):.1f} per booking)")

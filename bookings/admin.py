@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from bookings.models import Booking, BookingEvent, BookingStatus, Reminder, SlotLock
+from bookings.outbox.admin import SyncJobInline, retry_all_failed_syncs
 from routing.admin import pretty_json
 
 MANUAL_SYNC_FIELDS = (
@@ -239,7 +240,8 @@ class BookingAdmin(admin.ModelAdmin):
             },
         ),
     )
-    inlines = [BookingEventInline, ReminderInline]
+    inlines = [BookingEventInline, ReminderInline, SyncJobInline]
+    actions = [retry_all_failed_syncs]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # A select_related here switches list_select_related off: name every relation.

@@ -17,6 +17,11 @@ class BookingStatus(models.TextChoices):
     NO_SHOW = "no_show", "No show"
 
 
+#: Statuses that use up a daily or weekly limit and count as a seller's load (a meeting
+#: that happened still counts).
+COUNTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+
+
 class Booking(models.Model):
     """A meeting a prospect booked with a seller.
 
@@ -191,3 +196,8 @@ class SlotLock(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# The outbox's model lives with the outbox (bookings/outbox/); importing it here registers
+# it with this app.
+from bookings.outbox.models import SyncJob  # noqa: E402, F401

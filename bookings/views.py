@@ -16,12 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries import countries
 
-from bookings import tokens
+from bookings import ics, tokens
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import booking_for_token
 from bookings.services.common import TokenExpired
 from config.errors import NotFound
-from integrations.email import ics
 from scheduling.models import LocationType, MeetingType, SchedulingPage
 
 DEFAULT_BRAND = "#2563eb"

@@ -19,7 +19,7 @@ urlpatterns = [
         name="scheduling_explain",
     ),
     path("admin/", admin.site.urls),
-    path("integrations/google/", include("integrations.calendar.urls")),
+    path("integrations/google/", include("sellers.calendar.urls")),
     path("schedule/", include("bookings.urls")),
     path("", HomeView.as_view(), name="home"),
     # Keep last: the contract's 404 envelope for any other path under the public API.

@@ -20,8 +20,8 @@ from django.db import connections
 from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from bookings.models import Booking, BookingStatus
 from scheduling import cache as slot_cache
+from scheduling import hooks
 from scheduling.eligibility import eligible_by_country
 from scheduling.engine import available_slots, explain_day
 from scheduling.engine.values import (
@@ -36,7 +36,6 @@ from scheduling.models import (
     AvailabilityOverride,
     AvailabilityRule,
     MeetingType,
-    RoutingStrategy,
     SchedulingPage,
 )
 from sellers.models import BusyInterval, Seller
@@ -48,8 +47,6 @@ SlotMap = dict[dt.datetime, tuple[uuid.UUID, ...]]
 LIMIT_PADDING = dt.timedelta(days=8)
 #: Local dates of the window in any zone lie within a day of its UTC dates.
 DATE_PADDING = dt.timedelta(days=1)
-#: Statuses that use up a daily or weekly limit (a meeting that happened still counts).
-COUNTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
 
 def meeting_rules(meeting_type: MeetingType) -> MeetingRules:
@@ -110,7 +107,7 @@ def eligible_sellers(page: SchedulingPage, *, country: str | None = None) -> lis
         seller = page.seller
         return [seller] if seller is not None and seller.is_active else []
     sellers = list(_team_members(page))
-    if page.routing == RoutingStrategy.BY_COUNTRY:
+    if hooks.narrows_by_country(page.routing):
         sellers = eligible_by_country(sellers, country)
     return sellers
 
@@ -136,7 +133,7 @@ def eligible_seller_refs(page: SchedulingPage, *, country: str | None = None) ->
         SellerRef(*row)
         for row in _team_members(page).values_list("id", "timezone", "country", "region")
     ]
-    if page.routing == RoutingStrategy.BY_COUNTRY:
+    if hooks.narrows_by_country(page.routing):
         refs = eligible_by_country(refs, country)
     return refs
 
@@ -203,24 +200,30 @@ def seller_calendars(
     busy_lo, busy_hi = busy_from.timestamp(), busy_to.timestamp()
     busy: dict[str, list[Interval]] = defaultdict(list)
     counted: dict[str, list[dt.datetime]] = defaultdict(list)
-    wanted = Q(status=BookingStatus.CONFIRMED, blocked_start__lt=busy_to, blocked_end__gt=busy_from)
-    if meeting_type.daily_limit is not None or meeting_type.weekly_limit is not None:
-        wanted |= Q(
-            meeting_type_id=meeting_type.id,
-            status__in=COUNTED_STATUSES,
-            start__gte=count_from,
-            start__lt=count_to,
+    limited = meeting_type.daily_limit is not None or meeting_type.weekly_limit is not None
+    query = hooks.BookedTimeQuery(
+        seller_ids=ids,
+        busy_from=busy_from,
+        busy_to=busy_to,
+        meeting_type_id=meeting_type.id if limited else None,
+        count_from=count_from,
+        count_to=count_to,
+        exclude_booking_id=exclude_booking_id,
+    )
+    source = hooks.booked_time()
+    booked = (
+        []
+        if source is None
+        else _instant_rows(
+            source.rows(query),
+            ["seller_id", "status", "meeting_type_id"],
+            [("start", "FLOOR"), ("blocked_start", "FLOOR"), ("blocked_end", "CEIL")],
         )
-    bookings = Booking.objects.filter(wanted, seller_id__in=ids)
-    if exclude_booking_id is not None:
-        bookings = bookings.exclude(pk=exclude_booking_id)
+    )
+    blocking = source.blocking_status if source is not None else None
     type_id = str(meeting_type.id)
-    for seller_id, status, booked_type, start, blocked_start, blocked_end in _instant_rows(
-        bookings,
-        ["seller_id", "status", "meeting_type_id"],
-        [("start", "FLOOR"), ("blocked_start", "FLOOR"), ("blocked_end", "CEIL")],
-    ):
-        if status == BookingStatus.CONFIRMED and blocked_start < busy_hi and blocked_end > busy_lo:
+    for seller_id, status, booked_type, start, blocked_start, blocked_end in booked:
+        if status == blocking and blocked_start < busy_hi and blocked_end > busy_lo:
             busy[seller_id].append(Interval(at(blocked_start), at(blocked_end)))
         if booked_type == type_id:
             counted[seller_id].append(at(start))
@@ -422,7 +425,7 @@ def _slots_key(
                 end.isoformat(),
                 timezone,
                 # The country only matters where it picks the sellers.
-                country if page.routing == RoutingStrategy.BY_COUNTRY else None,
+                country if hooks.narrows_by_country(page.routing) else None,
                 exclude_booking_id,
             ],
             # Minimum notice moves with the clock: an answer is reused within one minute.

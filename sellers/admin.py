@@ -3,11 +3,13 @@
 Calendar tokens are never shown: the token columns are excluded from every form and
 deferred in every queryset, so the admin neither displays, edits nor even decrypts them (a
 deferred field is also left out of ``save()``, so editing a connection keeps its tokens).
-Working hours and overrides are added to the seller's page by ``scheduling.admin``:
-dependencies run one way, and sellers does not import scheduling.
+Apps above sellers add inlines to the seller's page through ``add_seller_inlines`` (the
+explicit hook; scheduling adds working hours and overrides): dependencies run one way, and
+sellers does not import them.
 """
 
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -63,6 +65,15 @@ class CalendarConnectionInline(TokenStoredColumn, admin.TabularInline):
         return connections_without_secrets(super().get_queryset(request))
 
 
+_EXTRA_SELLER_INLINES: list[type[InlineModelAdmin]] = []
+
+
+def add_seller_inlines(*inlines: type[InlineModelAdmin]) -> None:
+    """Hook for the apps above sellers: show these inlines on the seller's admin page,
+    before its own. Idempotent; call from the app's own ``admin`` module."""
+    _EXTRA_SELLER_INLINES.extend(i for i in inlines if i not in _EXTRA_SELLER_INLINES)
+
+
 @admin.register(Seller)
 class SellerAdmin(admin.ModelAdmin):
     list_display = (
@@ -96,6 +107,10 @@ class SellerAdmin(admin.ModelAdmin):
         ("Timestamps", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     inlines = [CalendarConnectionInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Seller | None) -> list[type]:
+        # Inlines of the apps above first (working hours read best before the calendars).
+        return [*_EXTRA_SELLER_INLINES, *self.inlines]
 
     @admin.display(description="why is this slot unavailable?")
     def slot_explanation(self, seller: Seller) -> str:

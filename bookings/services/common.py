@@ -14,14 +14,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from bookings import locks
-from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.models import COUNTED_STATUSES, Booking, BookingEvent, BookingStatus
 from config.errors import DomainError, Invalid
 from routing import services as routing
 from routing.models import RoutingDecision
 from routing.strategies import CandidateStats, Choice
 from scheduling.engine import available_slots
 from scheduling.models import MeetingType
-from scheduling.selectors import COUNTED_STATUSES, meeting_rules, seller_calendars
+from scheduling.selectors import meeting_rules, seller_calendars
 from sellers.models import BusyInterval, CalendarConnection, Seller
 
 logger = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def live_calendar_free(seller: Seller, start: dt.datetime, end: dt.datetime) -> 
     breaker). None when it cannot say (no calendar, circuit open, provider trouble): the
     database's word stands."""
     try:
-        from integrations.calendar.live_check import seller_is_free as live_check
+        from sellers.calendar.live_check import seller_is_free as live_check
     except ImportError:  # calendar integration not installed
         return None
     timeout = getattr(settings, "GOOGLE_LIVE_CHECK_TIMEOUT", 2.0)
@@ -182,7 +182,7 @@ def live_calendar_check(
     open, provider trouble) — worth a ``recheck_skipped`` event. ``ignore``: the moved
     booking's own (start, end), whose event must not count against it."""
     try:
-        from integrations.calendar.live_check import check
+        from sellers.calendar.live_check import check
     except ImportError:  # calendar integration not installed
         return None, ""
     timeout = getattr(settings, "GOOGLE_LIVE_CHECK_TIMEOUT", 2.0)

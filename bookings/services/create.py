@@ -14,7 +14,8 @@ from django.db import connection
 from django.utils import timezone as django_timezone
 
 from bookings import metrics, tokens
-from bookings.models import Booking, BookingEvent
+from bookings.models import COUNTED_STATUSES, Booking, BookingEvent
+from bookings.outbox.services import enqueue_booking_sync
 from bookings.services.common import (
     DuplicateIdempotencyKey,
     FrequencyLimit,
@@ -28,11 +29,9 @@ from bookings.services.common import (
 )
 from bookings.validation import BookingRequest, check_start_time, clean_request
 from config.errors import Conflict, DomainError, Invalid
-from integrations.outbox import enqueue_booking_sync
 from routing import services as routing
 from routing.models import RoutingDecision
 from scheduling.models import LocationType, MeetingType
-from scheduling.selectors import COUNTED_STATUSES
 from sellers.models import Seller
 
 #: Location types whose details (address, number, link) are the meeting's location.

@@ -12,6 +12,7 @@ from django.utils import timezone as django_timezone
 
 from bookings import metrics, tokens
 from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.outbox.services import enqueue_booking_sync
 from bookings.services.common import (
     NotActive,
     SlotUnavailable,
@@ -24,7 +25,6 @@ from bookings.services.common import (
 )
 from bookings.validation import check_start_time, clean_timezone, to_utc
 from config.errors import Invalid
-from integrations.outbox import enqueue_booking_sync
 from routing import services as routing
 from routing.models import RoutingDecision
 from routing.strategies import Fixed

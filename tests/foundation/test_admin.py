@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, BookingEvent
-from integrations.models import SyncJob
+from bookings.outbox.models import SyncJob
 from sellers.models import CalendarConnection
 from tests.factories import (
     BookingFactory,

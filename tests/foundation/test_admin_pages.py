@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent, Reminder, SlotLock
-from integrations.models import SyncJob
+from bookings.outbox.models import SyncJob
 from routing.models import RoutingDecision, RoutingState
 from sellers.models import CalendarConnection, Seller, SellerMetric
 from tests.factories import BusyIntervalFactory, CalendarConnectionFactory, SyncJobFactory

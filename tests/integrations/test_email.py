@@ -5,12 +5,12 @@ from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
-from integrations import worker
+from bookings import ics
+from bookings.outbox import email as email_sync
+from bookings.outbox import messages, tasks, worker
+from bookings.outbox.models import SyncJob
 from integrations.base import ProviderTransientError
-from integrations.email import ics, messages
-from integrations.email import sync as email_sync
 from integrations.email.fake import FakeEmailSender
-from integrations.models import SyncJob
 from tests.factories import BookingFactory, CalendarConnectionFactory, SellerFactory, SyncJobFactory
 from tests.integrations.fake_postmark import FakePostmark
 
@@ -211,7 +211,7 @@ def test_email_job_run_twice_sends_once(booking, breakers):
 
     worker.run_job(job_id=str(job.pk))
     worker.run_job(job_id=str(job.pk))
-    worker.sweep_due_jobs()
+    tasks.sweep_due_jobs()
 
     assert [m.to for m in mail.outbox] == [["ana@example.org"], ["sam@example.com"]]
 
@@ -300,7 +300,7 @@ def test_postmark_500_is_retried_and_later_succeeds(booking, postmark, breakers)
     assert postmark.sent == []
 
     SyncJob.objects.filter(pk=job.pk).update(not_before=timezone.now())
-    assert worker.sweep_due_jobs() == 1
+    assert tasks.sweep_due_jobs() == 1
 
     job.refresh_from_db()
     assert job.status == SyncJob.Status.DONE
@@ -320,10 +320,10 @@ def test_postmark_429_honours_retry_after_and_resends_only_what_is_missing(
     assert job.not_before >= before + dt.timedelta(seconds=90)
     assert job.last_error.startswith("email: rate limited (429)")
     assert job.payload["sent_to"] == ["prospect"]
-    assert worker.sweep_due_jobs() == 0  # not due before Retry-After
+    assert tasks.sweep_due_jobs() == 0  # not due before Retry-After
 
     SyncJob.objects.filter(pk=job.pk).update(not_before=timezone.now())
-    assert worker.sweep_due_jobs() == 1
+    assert tasks.sweep_due_jobs() == 1
 
     job.refresh_from_db()
     assert (job.status, job.payload["sent_to"]) == (SyncJob.Status.DONE, ["prospect", "seller"])

@@ -12,13 +12,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.outbox import calendar as sync
+from bookings.outbox.models import SyncJob
 from integrations.base import ProviderPermanentError, ProviderTransientError
-from integrations.calendar import freebusy, live_check, push, sync
 from integrations.calendar.base import GrantRevoked
-from integrations.calendar.live_check import seller_is_free
 from integrations.circuit import CircuitBreaker
-from integrations.models import SyncJob
 from scheduling import cache as slot_cache
+from sellers.calendar import freebusy, live_check, push
+from sellers.calendar.live_check import seller_is_free
 from sellers.models import BusyInterval, CalendarConnection
 from tests.factories import (
     BookingFactory,
@@ -518,7 +519,7 @@ def test_calendar_tasks_are_discovered_by_the_worker():
 
 
 def test_outbox_handler_for_calendar_is_this_module():
-    from integrations import handlers
+    from bookings.outbox import handlers
 
     assert handlers.get_handler(SyncJob.Target.CALENDAR) is sync.handle
 

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from bookings.models import Booking
+from bookings.outbox.crm import handle_pipedrive
 from integrations.base import ProviderPermanentError, ProviderTransientError
-from integrations.crm.sync import handle_pipedrive
 from tests.factories import BookingFactory, SyncJobFactory
 from tests.integrations.fake_pipedrive import TOKEN, FakePipedrive
 

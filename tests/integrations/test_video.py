@@ -9,9 +9,9 @@ import pytest
 import time_machine
 
 from bookings.models import Booking
+from bookings.outbox.video import handle
 from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.video import jitsi
-from integrations.video.sync import handle
 from integrations.video.teams import TeamsClient
 from integrations.video.zoom import ZoomClient
 from tests.factories import BookingFactory, SyncJobFactory
@@ -75,7 +75,7 @@ def test_zoom_create_stores_join_url_and_id_never_start_url(zoom):
 
 
 def test_zoom_client_never_returns_start_url(zoom):
-    from integrations.video.sync import meeting_request
+    from bookings.outbox.video import meeting_request
 
     created = ZoomClient.from_settings().create(meeting_request(booking_with("zoom")))
 
@@ -318,7 +318,7 @@ def test_static_locations_come_from_the_meeting_type(location_type, details, loc
 def test_video_job_is_enqueued_only_for_a_configured_provider(
     settings, location_type, zoom_on, teams_on, expected
 ):
-    from integrations.registry import targets_for
+    from bookings.outbox.registry import targets_for
 
     settings.ZOOM_ACCOUNT_ID = "acct" if zoom_on else ""
     settings.MS_TENANT_ID = "tenant" if teams_on else ""

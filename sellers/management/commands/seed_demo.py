@@ -21,13 +21,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent, BookingStatus
-from routing.models import RoutingDecision, RoutingRule
+from routing.models import RoutingDecision, RoutingRule, RoutingStrategy
 from scheduling.models import (
     AvailabilityOverride,
     AvailabilityRule,
     LocationType,
     MeetingType,
-    RoutingStrategy,
     SchedulingPage,
 )
 from sellers.models import Seller, Team, TeamMembership

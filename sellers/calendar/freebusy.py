@@ -20,10 +20,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.models import Booking, BookingStatus
 from integrations.base import ProviderError
-from integrations.calendar import connections, service_account
+from integrations.calendar import service_account
 from integrations.calendar.base import BusyBlock, CalendarProvider
+from sellers import hooks
+from sellers.calendar import connections
 from sellers.models import BusyInterval, CalendarConnection, Seller
 
 logger = logging.getLogger(__name__)
@@ -119,18 +120,12 @@ def replace_busy(
     end: dt.datetime,
 ) -> int:
     """In one transaction, delete the seller's rows from ``sources`` overlapping [start, end)
-    and insert ``blocks``. Bumps the seller's slot cache (bulk writes skip the signals)."""
-    from scheduling.cache import bump_sellers
-
+    and insert ``blocks``. Sends ``hooks.busy_changed`` (bulk writes skip the model signals)."""
     sources = list(sources)
     # Our own booking events show up as busy too: a block lying inside one of the seller's
     # confirmed bookings adds nothing the booking does not block already, and keeping it
     # would hold the time after a cancel or a reschedule until the next poll.
-    booked = list(
-        Booking.objects.filter(
-            seller_id=seller_id, status=BookingStatus.CONFIRMED, start__lt=end, end__gt=start
-        ).values_list("start", "end")
-    )
+    booked = hooks.booked_ranges(seller_id, start, end)
     rows = [
         BusyInterval(
             seller_id=seller_id,
@@ -150,7 +145,7 @@ def replace_busy(
             external_id="",
         ).delete()
         BusyInterval.objects.bulk_create(rows)
-        bump_sellers([seller_id])
+        hooks.notify_busy_changed([seller_id])
     return len(rows)
 
 

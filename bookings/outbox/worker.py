@@ -13,6 +13,9 @@ killed becomes claimable again once the worker is surely gone, and the lease val
 as a fencing token: a worker only finishes the job if the row still carries its lease.
 Handlers are idempotent on top of this (upserts keyed by our booking id), which covers the
 window between a provider accepting a write and the outcome being committed.
+
+The booking itself (sync flags, events) is written only through ``bookings.sync_status``.
+This module never sends Celery messages: ``tasks`` (which imports it) and ``services`` do.
 """
 
 from __future__ import annotations
@@ -20,19 +23,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from bookings.models import Booking, BookingEvent
-from integrations import handlers
+from bookings import sync_status as booking_sync
+from bookings.outbox import handlers
+from bookings.outbox.models import SyncJob
+from bookings.outbox.payload import SECRET_KEYS, carried_payload
 from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.circuit import CircuitBreaker
-from integrations.models import SyncJob
-from integrations.outbox import SECRET_KEYS, carried_payload
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +197,8 @@ def _retry_or_fail(
     )
 
 
-def _flag(target: str) -> str:
+def flag_of(target: str) -> str:
+    """The booking flag pair a target's outcome sets (see ``handlers.FLAGS``)."""
     return handlers.FLAGS[target]
 
 
@@ -208,7 +211,7 @@ def _fail(
     attempts: int | None = None,
 ) -> str:
     now = timezone.now()
-    flag = _flag(job.target)
+    flag = flag_of(job.target)
     with transaction.atomic():
         changed = _mine(job, lease).update(
             status=Status.FAILED,
@@ -220,13 +223,9 @@ def _fail(
         )
         if not changed:
             return SKIPPED
-        Booking.objects.filter(pk=job.booking_id).update(
-            **{f"{flag}_needs_manual_sync": True}, updated_at=now
-        )
-        BookingEvent.objects.create(
+        booking_sync.mark_sync_failed(
             booking_id=job.booking_id,
-            kind=BookingEvent.Kind.MANUAL_SYNC_NEEDED,
-            actor="system",
+            flag=flag,
             data={
                 "target": job.target,
                 "action": job.action,
@@ -243,7 +242,7 @@ def _fail(
 
 def _succeed(job: SyncJob, lease: dt.datetime | None) -> str:
     now = timezone.now()
-    flag = _flag(job.target)
+    flag = flag_of(job.target)
     with transaction.atomic():
         row = _mine(job, lease).select_for_update().only("payload").first()
         if row is None:
@@ -259,125 +258,23 @@ def _succeed(job: SyncJob, lease: dt.datetime | None) -> str:
             last_error="",
             payload=payload,
         )
-        flags: dict[str, object] = {}
-        if hasattr(Booking, f"{flag}_synced"):
-            flags[f"{flag}_synced"] = True
         # Targets sharing a flag (calendar and video): one's success does not clear the
         # other's failure. A failure of this same target is superseded by this success.
         siblings = [t for t, f in handlers.FLAGS.items() if f == flag and t != job.target]
-        if not SyncJob.objects.filter(
-            booking_id=job.booking_id, target__in=siblings, status=Status.FAILED
-        ).exists():
-            flags[f"{flag}_needs_manual_sync"] = False
-        Booking.objects.filter(pk=job.booking_id).update(**flags, updated_at=now)
-        BookingEvent.objects.create(
+        booking_sync.mark_synced(
             booking_id=job.booking_id,
-            kind=BookingEvent.Kind.SYNCED,
-            actor="system",
+            flag=flag,
+            clear_manual_sync=not SyncJob.objects.filter(
+                booking_id=job.booking_id, target__in=siblings, status=Status.FAILED
+            ).exists(),
             data={"target": job.target, "action": job.action, "job": str(job.pk)},
         )
     return DONE
 
 
-# --- sweeping --------------------------------------------------------------------------
+# --- finding due jobs ------------------------------------------------------------------
 def due_job_ids(*, limit: int = 500) -> list[str]:
     """Ids of jobs due now: pending past ``not_before`` and running past their lease."""
     now = timezone.now()
     ids = SyncJob.objects.filter(_due(now)).order_by("not_before").values_list("pk", flat=True)
     return [str(pk) for pk in ids[:limit]]
-
-
-def sweep_due_jobs(*, limit: int = 500) -> int:
-    """Enqueue a run of every due job (a lost Celery message, a killed worker, a retry whose
-    time has come); returns how many. Safe to run concurrently: claiming decides."""
-    from integrations.tasks import run_sync_job  # the tasks module imports this one
-
-    ids = due_job_ids(limit=limit)
-    for job_id in ids:
-        run_sync_job.delay(job_id=job_id)
-    return len(ids)
-
-
-# --- retrying by hand ------------------------------------------------------------------
-@transaction.atomic
-def retry_job(job: SyncJob, *, actor: str = "system") -> SyncJob | None:
-    """Make a failed job due now with fresh attempts and clear its booking's manual-sync flag.
-
-    The failed row itself goes back to pending; if a pending job for the same booking,
-    target and action already exists, that one is made due now instead (one pending each).
-    Jobs that are not failed are left alone (returns None). Idempotent.
-    """
-    locked = SyncJob.objects.select_for_update().filter(pk=job.pk).first()
-    if locked is None or locked.status != Status.FAILED:
-        return None
-    job = locked
-    now = timezone.now()
-    pending = SyncJob.objects.filter(
-        booking_id=job.booking_id, target=job.target, action=job.action, status=Status.PENDING
-    ).first()
-    if pending is None:
-        job.status = Status.PENDING
-        job.attempts = 0
-        job.not_before = now
-        job.locked_until = None
-        job.finished_at = None
-        job.save()
-        runnable = job
-    else:
-        pending.not_before = now
-        pending.payload = {**carried_payload(job.payload), **pending.payload}
-        pending.save(update_fields=["not_before", "payload", "updated_at"])
-        runnable = pending
-    flag = _flag(job.target)
-    Booking.objects.filter(pk=job.booking_id).update(
-        **{f"{flag}_needs_manual_sync": False}, updated_at=now
-    )
-    BookingEvent.objects.create(
-        booking_id=job.booking_id,
-        kind=BookingEvent.Kind.NOTE,
-        actor=actor,
-        data={"retry": str(runnable.pk), "target": job.target, "action": job.action},
-    )
-    _poke_on_commit([str(runnable.pk)])
-    return runnable
-
-
-def retry_now(queryset: Iterable[SyncJob], *, actor: str = "system") -> int:
-    """Admin "retry sync now": failed jobs are retried (``retry_job``), pending ones made due
-    now; running and done jobs are left alone. Returns how many will run."""
-    count = 0
-    for job in queryset:
-        if job.status == Status.FAILED:
-            count += retry_job(job, actor=actor) is not None
-        elif job.status == Status.PENDING:
-            with transaction.atomic():
-                changed = SyncJob.objects.filter(pk=job.pk, status=Status.PENDING).update(
-                    not_before=timezone.now(), updated_at=timezone.now()
-                )
-                if changed:
-                    _poke_on_commit([str(job.pk)])
-            count += changed
-    return count
-
-
-def retry_failed(queryset: Iterable[SyncJob], *, actor: str = "system") -> int:
-    """``retry_job`` for every failed job in ``queryset``; returns how many were retried."""
-    return sum(1 for job in queryset if retry_job(job, actor=actor) is not None)
-
-
-def retry_failed_for_bookings(bookings: Iterable[Booking], *, actor: str = "system") -> int:
-    """Retry every failed job of these bookings (admin bulk action)."""
-    ids = [b.pk for b in bookings]
-    return retry_failed(
-        SyncJob.objects.filter(booking_id__in=ids, status=Status.FAILED), actor=actor
-    )
-
-
-def _poke_on_commit(job_ids: list[str]) -> None:
-    from integrations.tasks import run_sync_job
-
-    def poke() -> None:
-        for job_id in job_ids:
-            run_sync_job.delay(job_id=job_id)
-
-    transaction.on_commit(poke)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from integrations.calendar import connections, oauth, push
+from sellers.calendar import connections, oauth, push
 from sellers.models import Seller
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     except oauth.OAuthError as exc:
         logger.warning("Google OAuth callback refused: %s", exc)
         return HttpResponseBadRequest(f"Could not connect Google Calendar: {exc}")
-    from integrations.calendar.tasks import refresh_connection_busy
+    from sellers.calendar.tasks import refresh_connection_busy
 
     connection_id = str(connection.pk)
     transaction.on_commit(lambda: refresh_connection_busy.delay(connection_id=connection_id))
@@ -66,7 +66,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         logger.warning("push notification with a wrong token refused")
         return HttpResponse(status=403)
     if request.headers.get("X-Goog-Resource-State") != "sync":
-        from integrations.calendar.tasks import sync_events
+        from sellers.calendar.tasks import sync_events
 
         connection_id = str(connection.pk)
         transaction.on_commit(lambda: sync_events.delay(connection_id=connection_id))

@@ -3,8 +3,6 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from bookings.models import Booking
-
 
 class SyncJob(models.Model):
     """Outbox row: side work for a booking, written in the booking's transaction.
@@ -32,7 +30,9 @@ class SyncJob(models.Model):
         FAILED = "failed", "Failed (needs manual sync)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="sync_jobs")
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="sync_jobs"
+    )
     target = models.CharField(max_length=20, choices=Target.choices)
     action = models.CharField(max_length=20, choices=Action.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
@@ -47,6 +47,9 @@ class SyncJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # Moved from the integrations app without touching its rows (migration
+        # bookings.0003 is state-only): the table keeps its first name.
+        db_table = "integrations_syncjob"
         ordering = ["not_before"]
         constraints = [
             models.UniqueConstraint(

@@ -21,8 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.base import ProviderError
-from integrations.calendar import connections
 from integrations.calendar.base import EventChange, SyncTokenExpired
+from sellers import hooks
+from sellers.calendar import connections
 from sellers.models import BusyInterval, CalendarConnection
 
 logger = logging.getLogger(__name__)
@@ -168,8 +169,6 @@ def _apply(
     *,
     full: bool,
 ) -> None:
-    from scheduling.cache import bump_sellers
-
     horizon = timezone.now() + dt.timedelta(days=settings.CALENDAR_SYNC_DAYS)
     rows = [
         BusyInterval(
@@ -191,4 +190,4 @@ def _apply(
         else:
             mine.filter(external_id__in=[change.event_id for change in changes]).delete()
         BusyInterval.objects.bulk_create(rows)
-        bump_sellers([connection.seller_id])
+        hooks.notify_busy_changed([connection.seller_id])

@@ -13,8 +13,8 @@ import phonenumbers
 from django.conf import settings
 
 from bookings.models import Booking
+from bookings.outbox.models import SyncJob
 from integrations.base import ProviderPermanentError
-from integrations.models import SyncJob
 from integrations.sms.base import SentSms, SmsSender
 
 _fake_sender: SmsSender | None = None

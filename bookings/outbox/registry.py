@@ -3,8 +3,8 @@
 from django.conf import settings
 
 from bookings.models import Booking
+from bookings.outbox.models import SyncJob
 from integrations.calendar import service_account
-from integrations.models import SyncJob
 
 Target = SyncJob.Target
 

@@ -1,8 +1,8 @@
-"""Outbox handler for the video target (see integrations.handlers for the contract).
+"""Outbox handler for the video target (see bookings.outbox.handlers for the contract).
 
 Zoom and Teams meetings are created, moved and deleted at the provider; Jitsi gets a room
 URL; phone, in person and custom locations come from the meeting type. Google Meet links
-come with the calendar event (integrations.calendar), so there is nothing to do here.
+come with the calendar event (bookings.outbox.calendar), so there is nothing to do here.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from bookings import sync_status as booking_sync
 from bookings.models import Booking
 from integrations.video.base import VideoMeetingRequest, VideoProvider
 
 if TYPE_CHECKING:
-    from integrations.models import SyncJob
+    from bookings.outbox.models import SyncJob
 
 STATIC_LOCATIONS = {"phone", "in_person", "custom"}
 
@@ -81,7 +82,7 @@ def handle(job: SyncJob, provider: VideoProvider | None = None) -> None:
     if booking.location_type in STATIC_LOCATIONS:
         changes = static_location(booking)
         if changes and job.action != "cancel":
-            Booking.objects.filter(pk=booking.pk).update(**changes)
+            booking_sync.record_external_ids(booking_id=booking.pk, **changes)
         return
     provider = provider or provider_for(booking)
     if provider is None:
@@ -103,6 +104,6 @@ def handle(job: SyncJob, provider: VideoProvider | None = None) -> None:
     if found:
         provider.update(found.meeting_id, request)
     meeting = found or provider.create(request)
-    Booking.objects.filter(pk=booking.pk).update(
-        video_meeting_id=meeting.meeting_id, meeting_url=meeting.join_url
+    booking_sync.record_external_ids(
+        booking_id=booking.pk, video_meeting_id=meeting.meeting_id, meeting_url=meeting.join_url
     )

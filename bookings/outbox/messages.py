@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from bookings import ics
 from bookings.models import Booking
-from integrations.email import ics
 from integrations.email.base import Attachment, OutgoingEmail
 
 PROSPECT = "prospect"
@@ -117,7 +117,7 @@ def build(
         "answers": _answers(booking) if role == SELLER else [],
         "base_url": settings.BASE_URL,
     }
-    template = f"integrations/email/booking_{role}"
+    template = f"bookings/email/booking_{role}"
     attachments: tuple[Attachment, ...] = ()
     if with_invite:
         lines = [

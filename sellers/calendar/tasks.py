@@ -13,7 +13,7 @@ import logging
 from celery import shared_task
 
 from integrations.base import ProviderError, ProviderTransientError
-from integrations.calendar import freebusy, push
+from sellers.calendar import freebusy, push
 from sellers.models import CalendarConnection
 
 logger = logging.getLogger(__name__)

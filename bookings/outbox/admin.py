@@ -1,13 +1,16 @@
-"""Back office for the outbox: what is waiting, what failed, and why."""
+"""Back office for the outbox: what is waiting, what failed, and why.
+
+``SyncJobInline`` and ``retry_all_failed_syncs`` are shown on the booking page by
+``bookings.admin`` (same app); ``SyncJobAdmin`` is registered here, imported from there.
+"""
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
 
-from bookings.admin import BookingAdmin
-from integrations import worker
-from integrations.models import SyncJob
+from bookings.outbox import services
+from bookings.outbox.models import SyncJob
 from routing.admin import pretty_json
 
 
@@ -23,23 +26,16 @@ class SyncJobInline(admin.TabularInline):
         return False
 
 
-# bookings does not import integrations: the outbox adds its inline to the booking page.
-BookingAdmin.inlines = [*BookingAdmin.inlines, SyncJobInline]
-
-
 @admin.action(description="Retry all failed syncs", permissions=["change"])
 def retry_all_failed_syncs(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
 ) -> None:
-    count = worker.retry_failed_for_bookings(queryset, actor=f"staff:{request.user}")
+    count = services.retry_failed_for_bookings(queryset, actor=f"staff:{request.user}")
     modeladmin.message_user(
         request,
         f"{count} failed sync job(s) queued again; manual-sync flags cleared.",
         messages.SUCCESS if count else messages.INFO,
     )
-
-
-BookingAdmin.actions = [*(BookingAdmin.actions or []), retry_all_failed_syncs]  # type: ignore[misc]
 
 
 @admin.register(SyncJob)
@@ -99,7 +95,7 @@ class SyncJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry sync now", permissions=["change"])
     def retry_sync_now(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = worker.retry_now(queryset, actor=f"staff:{request.user}")
+        count = services.retry_now(queryset, actor=f"staff:{request.user}")
         self.message_user(
             request,
             f"{count} job(s) will run now (failed ones with fresh attempts).",

@@ -17,10 +17,10 @@ import logging
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
-from integrations.email import messages
+from bookings.outbox import messages
+from bookings.outbox.models import SyncJob
 from integrations.email.base import EmailSender
 from integrations.email.django_mail import DjangoMailSender
-from integrations.models import SyncJob
 
 logger = logging.getLogger(__name__)
 

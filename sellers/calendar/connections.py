@@ -27,6 +27,7 @@ from integrations.calendar.base import (
     ProviderPermanentError,
     Tokens,
 )
+from sellers import hooks
 from sellers.models import CalendarConnection, Seller
 
 logger = logging.getLogger(__name__)
@@ -122,9 +123,7 @@ def save_refreshed_tokens(connection_id: uuid.UUID | str, tokens: Tokens) -> Non
 
 def mark_broken(connection_id: uuid.UUID | str, error: str) -> None:
     """Flag the connection broken with ``error``: the seller leaves routing until reconnect.
-    Idempotent. Invalidates the seller's cached slots."""
-    from scheduling.cache import bump_sellers
-
+    Idempotent. Sends ``hooks.busy_changed`` (the slot cache listens)."""
     now = timezone.now()
     seller_ids = list(
         CalendarConnection.objects.filter(pk=connection_id).values_list("seller_id", flat=True)
@@ -133,7 +132,7 @@ def mark_broken(connection_id: uuid.UUID | str, error: str) -> None:
         status=Status.BROKEN, last_error=error[:2000], updated_at=now
     )
     logger.warning("calendar connection %s marked broken: %s", connection_id, error)
-    bump_sellers(seller_ids)
+    hooks.notify_busy_changed(seller_ids)
 
 
 def record_error(connection_id: uuid.UUID | str, error: str) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bookings import sync_status as booking_sync
 from bookings.models import Booking, BookingStatus
-from integrations.calendar import connections
+from bookings.outbox.models import SyncJob
 from integrations.calendar.base import (
     Attendee,
     EventRef,
@@ -20,7 +21,7 @@ from integrations.calendar.base import (
     ProviderPermanentError,
     ProviderTransientError,
 )
-from integrations.models import SyncJob
+from sellers.calendar import connections
 
 logger = logging.getLogger(__name__)
 
@@ -64,19 +65,19 @@ def handle(job: SyncJob) -> None:
 
 
 def _store(booking: Booking, ref: EventRef) -> None:
-    fields = []
+    changes = {}
     if booking.calendar_event_id != ref.event_id:
-        booking.calendar_event_id = ref.event_id
-        fields.append("calendar_event_id")
+        changes["calendar_event_id"] = ref.event_id
     if (
         ref.meet_url
         and booking.location_type == "google_meet"
         and booking.meeting_url != ref.meet_url
     ):
-        booking.meeting_url = ref.meet_url
-        fields.append("meeting_url")
-    if fields:
-        booking.save(update_fields=[*fields, "updated_at"])
+        changes["meeting_url"] = ref.meet_url
+    if changes:
+        booking_sync.record_external_ids(booking_id=booking.pk, **changes)
+        for name, value in changes.items():
+            setattr(booking, name, value)
 
 
 def build_spec(booking: Booking, payload: dict[str, Any], *, shared: bool = False) -> EventSpec:

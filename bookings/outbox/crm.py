@@ -1,14 +1,15 @@
-"""Outbox handlers for the CRM targets (see integrations.handlers for the contract)."""
+"""Outbox handlers for the CRM targets (see bookings.outbox.handlers for the contract)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bookings import sync_status as booking_sync
 from bookings.models import Booking
 from integrations.crm.base import CrmMeeting, CrmProvider, CrmRecordIds
 
 if TYPE_CHECKING:
-    from integrations.models import SyncJob
+    from bookings.outbox.models import SyncJob
 
 # Which booking fields hold each CRM's ids, in CrmRecordIds order.
 _FIELDS = {
@@ -65,8 +66,8 @@ def _run(job: SyncJob, crm: str, provider: CrmProvider) -> None:
     known = CrmRecordIds(**{key: getattr(booking, name) for key, name in fields.items()})
 
     def save(ids: CrmRecordIds) -> None:
-        Booking.objects.filter(pk=booking.pk).update(
-            **{name: getattr(ids, key) for key, name in fields.items()}
+        booking_sync.record_external_ids(
+            booking_id=booking.pk, **{name: getattr(ids, key) for key, name in fields.items()}
         )
 
     meeting = crm_meeting(booking)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.calendar import views
+from sellers.calendar import views
 
 app_name = "google_calendar"
 

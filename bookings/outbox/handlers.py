@@ -4,7 +4,8 @@ Handler contract — ``handle(job: SyncJob) -> None``:
 - idempotent: running it twice for the same job (or after a crash half-way) has one effect
   at the provider (upserts keyed by our booking id);
 - loads what it needs from ``job.booking`` (and ``job.payload``), writes external ids on
-  the booking (``save(update_fields=[...])``), returns None on success;
+  the booking through ``bookings.sync_status.record_external_ids``, returns None on
+  success;
 - raises ``ProviderTransientError`` (retry, counts against the provider's circuit) or
   ``ProviderPermanentError`` (stop, flag for manual sync);
 - never sets the ``*_synced`` / ``*_needs_manual_sync`` flags: the worker does.
@@ -21,17 +22,17 @@ from typing import TYPE_CHECKING
 from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
-    from integrations.models import SyncJob
+    from bookings.outbox.models import SyncJob
 
 Handler = Callable[["SyncJob"], None]
 
 HANDLERS: dict[str, str] = {
-    "calendar": "integrations.calendar.sync.handle",
-    "video": "integrations.video.sync.handle",
-    "pipedrive": "integrations.crm.sync.handle_pipedrive",
-    "hubspot": "integrations.crm.sync.handle_hubspot",
-    "email": "integrations.email.sync.handle",
-    "sms": "integrations.sms.sync.handle",
+    "calendar": "bookings.outbox.calendar.handle",
+    "video": "bookings.outbox.video.handle",
+    "pipedrive": "bookings.outbox.crm.handle_pipedrive",
+    "hubspot": "bookings.outbox.crm.handle_hubspot",
+    "email": "bookings.outbox.email.handle",
+    "sms": "bookings.outbox.sms.handle",
 }
 
 # Which booking flags a target's outcome sets: ``<flag>_synced`` / ``<flag>_needs_manual_sync``.
