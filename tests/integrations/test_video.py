@@ -197,8 +197,14 @@ def graph(settings, monkeypatch):
         yield server
 
 
-def test_teams_create_makes_one_online_meeting_via_msal_token(graph):
+def teams_booking(graph, *, policy=True):
     booking = booking_with("teams")
+    graph.add_user(booking.seller.email, policy=policy)
+    return booking
+
+
+def test_teams_create_makes_one_online_meeting_via_msal_token(graph):
+    booking = teams_booking(graph)
 
     first = run(booking)
     Booking.objects.filter(pk=booking.pk).update(video_meeting_id="", meeting_url="")
@@ -206,7 +212,7 @@ def test_teams_create_makes_one_online_meeting_via_msal_token(graph):
 
     (meeting,) = graph.meetings.values()
     assert meeting["externalId"] == str(booking.pk)
-    assert meeting["organizer"] == booking.seller.email
+    assert meeting["organizer"] == graph.users[booking.seller.email.lower()]
     assert (meeting["startDateTime"], meeting["endDateTime"]) == (
         "2026-12-07T15:30:00Z",
         "2026-12-07T16:00:00Z",
@@ -216,8 +222,23 @@ def test_teams_create_makes_one_online_meeting_via_msal_token(graph):
     assert graph.tokens_issued == ["graph-token-1"]  # msal's cache served the second call
 
 
+def test_teams_meetings_are_addressed_by_object_id_resolved_once(graph):
+    """Regression: the seller's email used to go in /users/{id}/onlineMeetings (Graph: 404)."""
+    booking = teams_booking(graph)
+
+    run(booking)
+    run(move(booking, START + dt.timedelta(hours=1)), action="update")
+
+    object_id = graph.users[booking.seller.email.lower()]
+    meeting_paths = [r.path for r in graph.requests if "/onlineMeetings" in r.path]
+    assert meeting_paths and all(f"/users/{object_id}/" in p for p in meeting_paths)
+    lookups = [r for r in graph.requests if r.path.endswith(f"/users/{booking.seller.email}")]
+    assert len(lookups) == 1  # cached for the update
+    assert lookups[0].query == {"$select": ["id"]}
+
+
 def test_teams_reschedule_and_cancel(graph):
-    booking = run(booking_with("teams"))
+    booking = run(teams_booking(graph))
 
     run(move(booking, START + dt.timedelta(hours=3)), action="update")
     (meeting,) = graph.meetings.values()
@@ -229,11 +250,50 @@ def test_teams_reschedule_and_cancel(graph):
     assert graph.meetings == {}
 
 
+def test_teams_missing_access_policy_says_so(graph):
+    booking = teams_booking(graph, policy=False)
+
+    with pytest.raises(ProviderPermanentError) as caught:
+        run(booking)
+
+    assert f"access policy missing for {booking.seller.email}" in caught.value.message
+    assert graph.meetings == {}
+
+
+def test_teams_unknown_user_is_permanent_and_named(graph):
+    booking = booking_with("teams")  # the seller is not in the tenant
+
+    with pytest.raises(ProviderPermanentError, match="no Microsoft 365 user"):
+        run(booking)
+
+
+def test_teams_delete_of_a_meeting_kept_by_policy_loss_is_not_read_as_gone(graph):
+    """Regression: a 403/404 on the *user* must not count as "meeting already deleted"."""
+    booking = run(teams_booking(graph))
+    graph.policy_granted.clear()
+    Booking.objects.filter(pk=booking.pk).update(status="cancelled")
+
+    with pytest.raises(ProviderPermanentError, match="access policy missing"):
+        run(booking, action="cancel")
+
+    assert len(graph.meetings) == 1
+
+
+def test_teams_probe_access_policy(graph):
+    client = TeamsClient.from_settings()
+    graph.add_user("ok@example.com")
+    graph.add_user("nopolicy@example.com", policy=False)
+
+    client.probe_access_policy("ok@example.com")
+    with pytest.raises(ProviderPermanentError, match="access policy missing for nopolicy@"):
+        client.probe_access_policy("nopolicy@example.com")
+
+
 def test_teams_wrong_secret_is_permanent(graph, settings):
     settings.MS_CLIENT_SECRET = "wrong"
 
     with pytest.raises(ProviderPermanentError, match="invalid_client"):
-        run(booking_with("teams"))
+        run(teams_booking(graph))
 
 
 @pytest.mark.parametrize(
@@ -242,8 +302,10 @@ def test_teams_wrong_secret_is_permanent(graph, settings):
         (500, None, ProviderTransientError),
         (429, 9, ProviderTransientError),
         (400, None, ProviderPermanentError),
+        (401, None, ProviderPermanentError),
         (403, None, ProviderPermanentError),
         (404, None, ProviderPermanentError),
+        (409, None, ProviderPermanentError),
     ],
 )
 def test_teams_graph_failures_map_to_the_contract(graph, status, retry_after, error):
@@ -251,7 +313,7 @@ def test_teams_graph_failures_map_to_the_contract(graph, status, retry_after, er
     graph.fail_next(status=status, retry_after=retry_after)
 
     with pytest.raises(error) as caught:
-        run(booking_with("teams"))
+        run(teams_booking(graph))
 
     if retry_after:
         assert caught.value.retry_after == retry_after
@@ -263,7 +325,7 @@ def test_teams_hang_is_transient_within_the_timeout(graph):
     began = time.monotonic()
 
     with pytest.raises(ProviderTransientError, match="timed out"):
-        run(booking_with("teams"))
+        run(teams_booking(graph))
 
     assert time.monotonic() - began < 2
 
