@@ -107,6 +107,83 @@ def test_zoom_meeting_lost_after_a_crash_is_found_again(zoom):
     )
 
 
+def test_zoom_long_agenda_does_not_defeat_the_crash_marker(zoom):
+    """Regression: the ref sat at the end of ``agenda``, which Zoom's list cuts to 250
+    characters, so a retry after a crash made a second meeting."""
+    booking = booking_with("zoom", meeting_type__description="Long agenda. " * 100)
+    first = run(booking)
+    Booking.objects.filter(pk=booking.pk).update(video_meeting_id="", meeting_url="")
+
+    again = run(booking)
+
+    assert len(zoom.meetings) == 1
+    assert again.video_meeting_id == first.video_meeting_id
+
+
+def test_zoom_agenda_and_topic_fit_zoom_limits(zoom):
+    """Regression: an agenda over 2,000 characters failed creation (Validation Failed)."""
+    booking = booking_with(
+        "zoom", meeting_type__description="x" * 5000, name="N" * 150
+    )
+
+    synced = run(booking)
+
+    (meeting,) = zoom.meetings.values()
+    assert synced.video_meeting_id == str(meeting["id"])
+    assert len(meeting["agenda"]) == 2000
+    assert len(meeting["topic"]) <= 200 and meeting["topic"].endswith("]")
+
+
+def test_zoom_find_pages_through_the_list(zoom):
+    """Regression: only the first page of the host's meetings was searched."""
+    zoom.page_size_cap = 2
+    booking = booking_with("zoom")
+    first = run(booking)
+    for n in range(5):
+        zoom.add_meeting(booking.seller.email, f"Other meeting {n}")
+    # ours is now on the first page; move it last by re-creating the others before it
+    ours = zoom.meetings.pop(int(first.video_meeting_id))
+    zoom.meetings[ours["id"]] = ours
+    Booking.objects.filter(pk=booking.pk).update(video_meeting_id="", meeting_url="")
+
+    again = run(booking)
+
+    assert again.video_meeting_id == first.video_meeting_id
+    assert len(zoom.meetings) == 6
+    tokens = [r.query.get("next_page_token") for r in zoom.requests if r.method == "GET"]
+    assert ["2"] in tokens and ["4"] in tokens
+
+
+def test_zoom_fake_refuses_what_zoom_refuses(zoom):
+    client = ZoomClient.from_settings()
+    token = client.access_token()
+    session = client.session
+    url = f"{zoom.url}/v2/users/a@example.com/meetings"
+    auth = {"Authorization": f"Bearer {token}"}
+
+    too_long = session.post(
+        url,
+        json={
+            "topic": "t",
+            "type": 2,
+            "start_time": "2026-12-07T15:30:00Z",
+            "duration": 30,
+            "agenda": "a" * 2001,
+        },
+        headers=auth,
+    )
+    bad_type = session.post(
+        url,
+        json={"topic": "t", "type": 5, "start_time": "2026-12-07T15:30:00Z", "duration": 30},
+        headers=auth,
+    )
+    no_auth = session.get(url)
+
+    assert (too_long.status_code, too_long.json()["errors"][0]["field"]) == (400, "agenda")
+    assert bad_type.json()["errors"][0]["field"] == "type"
+    assert (no_auth.status_code, no_auth.json()["code"]) == (401, 124)
+
+
 def test_zoom_reschedule_updates_the_meeting(zoom):
     booking = run(booking_with("zoom"))
 
@@ -174,7 +251,7 @@ def test_zoom_hang_is_transient_within_the_timeout(zoom):
     assert time.monotonic() - began < 2
 
 
-@pytest.mark.parametrize("status", [400, 404])
+@pytest.mark.parametrize("status", [400, 403, 404, 409, 410])
 def test_zoom_client_errors_are_permanent(zoom, status):
     ZoomClient.from_settings().access_token()
     zoom.fail_next(status=status)
