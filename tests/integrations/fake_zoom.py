@@ -149,7 +149,7 @@ class FakeZoom(FakeProvider):
     def _meeting(self, meeting_id: int, request: Request) -> Response:
         meeting = self.meetings.get(meeting_id)
         if meeting is None:
-            return _error(404, 3001, "Meeting does not exist: %d." % meeting_id)
+            return _error(404, 3001, f"Meeting does not exist: {meeting_id}.")
         if request.method == "PATCH":
             body = request.json()
             field = _invalid_meeting(body, partial=True)

@@ -122,9 +122,7 @@ def test_zoom_long_agenda_does_not_defeat_the_crash_marker(zoom):
 
 def test_zoom_agenda_and_topic_fit_zoom_limits(zoom):
     """Regression: an agenda over 2,000 characters failed creation (Validation Failed)."""
-    booking = booking_with(
-        "zoom", meeting_type__description="x" * 5000, name="N" * 150
-    )
+    booking = booking_with("zoom", meeting_type__description="x" * 5000, name="N" * 150)
 
     synced = run(booking)
 
