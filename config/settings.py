@@ -238,7 +238,7 @@ MS_CLIENT_ID = env.str("MS_CLIENT_ID", default="")
 MS_CLIENT_SECRET = env.str("MS_CLIENT_SECRET", default="")
 MS_GRAPH_URL = env.str("MS_GRAPH_URL", default="https://graph.microsoft.com/v1.0")
 MS_AUTHORITY_URL = env.str("MS_AUTHORITY_URL", default="https://login.microsoftonline.com")
-JITSI_DOMAIN = env.str("JITSI_DOMAIN", default="meet.jit.si")
+JITSI_DOMAIN = env.str("JITSI_DOMAIN", default="")
 
 # Booking rules defaults (a meeting type may override them).
 MAX_BOOKINGS_PER_EMAIL = conf.positive_int("MAX_BOOKINGS_PER_EMAIL", 3)

@@ -419,6 +419,15 @@ def test_jitsi_room_urls_are_unique_and_named_after_the_page(settings):
     assert len({jitsi.room_url("x") for _ in range(50)}) == 50
 
 
+def test_jitsi_without_a_domain_fails_loudly_instead_of_meet_jit_si(settings):
+    """Regression: an unset JITSI_DOMAIN silently meant meet.jit.si, where rooms wait for a
+    moderator login."""
+    settings.JITSI_DOMAIN = ""
+
+    with pytest.raises(ProviderPermanentError, match="JITSI_DOMAIN is not set"):
+        run(booking_with("jitsi"))
+
+
 @pytest.mark.parametrize(
     ("location_type", "details", "location", "url"),
     [
