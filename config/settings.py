@@ -206,6 +206,8 @@ CALENDAR_SYNC_DAYS = conf.positive_int("CALENDAR_SYNC_DAYS", 60)
 # Service-account mode: one shared company calendar instead of per-seller OAuth.
 GOOGLE_SERVICE_ACCOUNT_FILE = env.str("GOOGLE_SERVICE_ACCOUNT_FILE", default="")
 GOOGLE_SHARED_CALENDAR_ID = env.str("GOOGLE_SHARED_CALENDAR_ID", default="")
+# Domain-wide delegation: the Workspace user the service account acts as (attendees, Meet).
+GOOGLE_IMPERSONATE_USER = env.str("GOOGLE_IMPERSONATE_USER", default="")
 if bool(GOOGLE_SERVICE_ACCOUNT_FILE) != bool(GOOGLE_SHARED_CALENDAR_ID):
     raise ImproperlyConfigured(
         "GOOGLE_SERVICE_ACCOUNT_FILE and GOOGLE_SHARED_CALENDAR_ID must be set together"
