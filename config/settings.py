@@ -241,6 +241,9 @@ MS_CLIENT_SECRET = env.str("MS_CLIENT_SECRET", default="")
 MS_GRAPH_URL = env.str("MS_GRAPH_URL", default="https://graph.microsoft.com/v1.0")
 MS_AUTHORITY_URL = env.str("MS_AUTHORITY_URL", default="https://login.microsoftonline.com")
 JITSI_DOMAIN = env.str("JITSI_DOMAIN", default="")
+WHEREBY_API_KEY = env.str("WHEREBY_API_KEY", default="")
+WHEREBY_API_URL = env.str("WHEREBY_API_URL", default="https://api.whereby.dev/v1")
+WHEREBY_ROOM_MODE = env.str("WHEREBY_ROOM_MODE", default="normal")
 
 # Booking rules defaults (a meeting type may override them).
 MAX_BOOKINGS_PER_EMAIL = conf.positive_int("MAX_BOOKINGS_PER_EMAIL", 3)

@@ -1,6 +1,6 @@
 """Outbox handler for the video target (see integrations.handlers for the contract).
 
-Zoom and Teams meetings are created, moved and deleted at the provider; Jitsi gets a room
+Zoom, Teams and Whereby meetings are created, moved and deleted at the provider; Jitsi gets a room
 URL; phone, in person and custom locations come from the meeting type. Google Meet links
 come with the calendar event (integrations.calendar), so there is nothing to do here.
 """
@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from bookings.models import Booking
-from integrations.video.base import VideoMeetingRequest, VideoProvider
+from integrations.video.base import VideoMeeting, VideoMeetingRequest, VideoProvider
 
 if TYPE_CHECKING:
     from integrations.models import SyncJob
@@ -43,6 +43,10 @@ def provider_for(booking: Booking) -> VideoProvider | None:
         from integrations.video.teams import TeamsClient
 
         return TeamsClient.from_settings()
+    if kind == "whereby":
+        from integrations.video.whereby import WherebyClient
+
+        return WherebyClient.from_settings()
     if kind == "jitsi":
         from integrations.video.jitsi import JitsiRooms
 
@@ -97,12 +101,20 @@ def handle(job: SyncJob, provider: VideoProvider | None = None) -> None:
         return  # a room has no time; the link already given stays valid
     if booking.video_meeting_id:
         if job.action == "update":
-            provider.update(booking.video_meeting_id, request)
+            replaced = provider.update(booking.video_meeting_id, request)
+            if replaced:
+                _save_meeting(booking, replaced)
         return
     found = provider.find(request)
     if found:
-        provider.update(found.meeting_id, request)
-    meeting = found or provider.create(request)
+        found = provider.update(found.meeting_id, request) or found
+    _save_meeting(booking, found or provider.create(request))
+
+
+def _save_meeting(booking: Booking, meeting: VideoMeeting) -> None:
+    """The join URL for everyone; a host URL (Whereby) only in the seller's field."""
     Booking.objects.filter(pk=booking.pk).update(
-        video_meeting_id=meeting.meeting_id, meeting_url=meeting.join_url
+        video_meeting_id=meeting.meeting_id,
+        meeting_url=meeting.join_url,
+        video_host_url=meeting.host_url,
     )

@@ -15,7 +15,7 @@ from integrations.video.sync import handle
 from integrations.video.teams import TeamsClient
 from integrations.video.zoom import ZoomClient
 from tests.factories import BookingFactory, SyncJobFactory
-from tests.integrations import fake_graph, fake_zoom
+from tests.integrations import fake_graph, fake_whereby, fake_zoom
 
 pytestmark = pytest.mark.django_db
 
@@ -405,6 +405,119 @@ def test_teams_hang_is_transient_within_the_timeout(graph):
     assert time.monotonic() - began < 2
 
 
+# --- Whereby --------------------------------------------------------------------------
+@pytest.fixture
+def whereby(settings):
+    # Whereby refuses an endDate in the past: pin "now" before START so the tests last.
+    with (
+        time_machine.travel(START - dt.timedelta(days=3)),
+        fake_whereby.FakeWhereby() as server,
+    ):
+        settings.WHEREBY_API_KEY = fake_whereby.API_KEY
+        settings.WHEREBY_API_URL = server.api_url
+        settings.WHEREBY_ROOM_MODE = "normal"
+        settings.PROVIDER_TIMEOUT = 0.5
+        yield server
+
+
+def test_whereby_room_gives_the_prospect_roomurl_and_the_seller_the_host_link(whereby):
+    from integrations.email import messages
+
+    booking = run(booking_with("whereby"))
+
+    (room,) = whereby.rooms.values()
+    assert booking.meeting_url == room["roomUrl"]
+    assert booking.video_host_url == room["hostRoomUrl"]
+    assert booking.video_meeting_id == room["meetingId"]
+    body = whereby.requests[0].json()
+    assert body["endDate"] == "2026-12-07T16:00:00.000Z"
+    assert (body["roomMode"], body["fields"]) == ("normal", ["hostRoomUrl"])
+    assert re.fullmatch(r"[a-z0-9]{1,39}", body["roomNamePrefix"])
+    prospect = messages.build(booking, action="create", role="prospect", manage_url="https://x/m")
+    seller = messages.build(booking, action="create", role="seller")
+    assert "roomKey" not in prospect.text + prospect.html
+    assert room["hostRoomUrl"] in seller.text and room["roomUrl"] in prospect.text
+
+
+def test_whereby_cancel_deletes_the_room_and_is_idempotent(whereby):
+    booking = run(booking_with("whereby"))
+    Booking.objects.filter(pk=booking.pk).update(status="cancelled")
+
+    run(booking, action="cancel")
+    run(booking, action="cancel")  # 404 now: counts as done
+
+    assert whereby.rooms == {}
+
+
+def test_whereby_reschedule_within_the_room_keeps_it(whereby):
+    booking = run(booking_with("whereby"))
+
+    moved = run(move(booking, START - dt.timedelta(minutes=30)), action="update")
+
+    assert moved.meeting_url == booking.meeting_url
+    assert len(whereby.rooms) == 1
+
+
+def test_whereby_reschedule_past_the_room_end_replaces_the_room(whereby):
+    booking = run(booking_with("whereby"))
+
+    moved = run(move(booking, START + dt.timedelta(days=2)), action="update")
+
+    (room,) = whereby.rooms.values()
+    assert moved.meeting_url == room["roomUrl"] != booking.meeting_url
+    assert moved.video_host_url == room["hostRoomUrl"]
+    assert room["endDate"] == "2026-12-09T16:00:00.000Z"
+
+
+def test_whereby_wrong_key_is_permanent(whereby, settings):
+    settings.WHEREBY_API_KEY = "wrong"
+
+    with pytest.raises(ProviderPermanentError, match="401"):
+        run(booking_with("whereby"))
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, ProviderPermanentError),
+        (403, ProviderPermanentError),
+        (404, ProviderPermanentError),
+        (429, ProviderTransientError),
+        (500, ProviderTransientError),
+    ],
+)
+def test_whereby_failures_map_to_the_contract(whereby, status, error):
+    whereby.fail_next(status=status)
+
+    with pytest.raises(error):
+        run(booking_with("whereby"))
+
+
+def test_whereby_hang_is_transient_within_the_timeout(whereby):
+    whereby.hang_next(seconds=3)
+    began = time.monotonic()
+
+    with pytest.raises(ProviderTransientError, match="timed out"):
+        run(booking_with("whereby"))
+
+    assert time.monotonic() - began < 2
+
+
+def test_whereby_fake_refuses_what_whereby_refuses(whereby):
+    import requests
+
+    url, auth = f"{whereby.api_url}/meetings", {"Authorization": f"Bearer {fake_whereby.API_KEY}"}
+    future = "2099-01-01T00:00:00.000Z"
+
+    assert requests.post(url, json={}, headers=auth, timeout=2).status_code == 400
+    for bad in ({"roomMode": "huge"}, {"roomNamePrefix": "Sales Team"}, {"fields": ["x"]}):
+        reply = requests.post(url, json={"endDate": future, **bad}, headers=auth, timeout=2)
+        assert reply.status_code == 400, bad
+    past = requests.post(url, json={"endDate": "2020-01-01T00:00:00Z"}, headers=auth, timeout=2)
+    assert past.status_code == 400
+    assert requests.post(url, json={"endDate": future}, timeout=2).status_code == 401
+
+
 # --- Jitsi and static locations --------------------------------------------------------
 def test_jitsi_room_urls_are_unique_and_named_after_the_page(settings):
     settings.JITSI_DOMAIN = "meet.example.org"
@@ -457,6 +570,7 @@ def test_static_locations_come_from_the_meeting_type(location_type, details, loc
         ("teams", False, False, False),
         ("teams", False, True, True),
         ("jitsi", False, False, True),
+        ("whereby", False, False, False),
         ("google_meet", True, True, False),
         ("phone", True, True, False),
     ],
