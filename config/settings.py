@@ -177,6 +177,9 @@ else:
         env.str("EMAIL_BACKEND", default="") or "django.core.mail.backends.console.EmailBackend"
     )
 ANYMAIL = {k[len("ANYMAIL_") :]: v for k, v in env.ENVIRON.items() if k.startswith("ANYMAIL_")}
+# Optional SMTP fallback (design 002): used when the ESP refuses a message or its circuit is
+# open. smtp://user:pass@host:587 (STARTTLS) or smtps://…:465.
+EMAIL_FALLBACK_URL = conf.url("EMAIL_FALLBACK_URL", None, {"smtp", "smtps", "submission"})
 
 # Providers: each is on only when its credentials are set.
 GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
