@@ -242,6 +242,8 @@ MS_TENANT_ID = env.str("MS_TENANT_ID", default="")
 MS_CLIENT_ID = env.str("MS_CLIENT_ID", default="")
 MS_CLIENT_SECRET = env.str("MS_CLIENT_SECRET", default="")
 MS_GRAPH_URL = env.str("MS_GRAPH_URL", default="https://graph.microsoft.com/v1.0")
+# A user (UPN) check_providers looks up to probe the Teams application access policy.
+MS_CHECK_USER = env.str("MS_CHECK_USER", default="")
 MS_AUTHORITY_URL = env.str("MS_AUTHORITY_URL", default="https://login.microsoftonline.com")
 JITSI_DOMAIN = env.str("JITSI_DOMAIN", default="")
 WHEREBY_API_KEY = env.str("WHEREBY_API_KEY", default="")

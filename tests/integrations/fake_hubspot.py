@@ -1,6 +1,9 @@
 """HubSpot CRM v3 objects API, as much as the adapter uses: contacts batch upsert by email,
-meetings and notes create / patch / search, with associations (v4 types) recorded.
-Checks the Bearer token."""
+meetings and notes create / patch / search, with associations (v4 types) recorded, and
+"Account information › Get account details" (``GET /account-info/v3/details``,
+developers.hubspot.com/docs/api/settings/account-information-api) for the provider check.
+Checks the Bearer token (private app access token): 401 ``INVALID_AUTHENTICATION``
+otherwise ("Error handling", developers.hubspot.com/docs/api/error-handling)."""
 
 from __future__ import annotations
 
@@ -59,6 +62,18 @@ class FakeHubSpot(FakeProvider):
     def handle(self, request: Request) -> Response:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
             return _error(401, "Authentication credentials not found.", "INVALID_AUTHENTICATION")
+        if request.path == "/account-info/v3/details" and request.method == "GET":
+            return Response(
+                200,
+                {
+                    "portalId": 62515,
+                    "accountType": "STANDARD",
+                    "timeZone": "America/Lima",
+                    "companyCurrency": "USD",
+                    "uiDomain": "app.hubspot.com",
+                    "dataHostingLocation": "na1",
+                },
+            )
         if request.path == "/crm/v3/objects/contacts/batch/upsert" and request.method == "POST":
             return self._upsert_contacts(request.json())
         match = OBJECT.fullmatch(request.path)
