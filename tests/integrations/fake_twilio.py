@@ -65,6 +65,10 @@ class FakeTwilio(FakeProvider):
         form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
         if not re.fullmatch(r"\+[1-9]\d{6,14}", form.get("To", "")):
             return _error(400, 21211, f"The 'To' number {form.get('To')} is not valid.")
+        if not re.fullmatch(r"\+[1-9]\d{6,14}", form.get("From", "")) and not form.get(
+            "MessagingServiceSid"
+        ):
+            return _error(400, 21603, "A 'From' phone number is required.")
         if not form.get("Body"):
             return _error(400, 21602, "Message body is required.")
         sid = "SM" + secrets.token_hex(16)
