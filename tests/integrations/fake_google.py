@@ -1,5 +1,12 @@
 """A fake Google: Calendar v3 JSON and the OAuth 2.0 token endpoint, on a real socket.
 
+References: Calendar API v3 "Events: insert" (``id``: base32hex characters a–v and 0–9,
+5–1024 long; 409 ``duplicate`` for a taken id; ``conferenceDataVersion=1`` for
+``conferenceData.createRequest``), "Events: delete" (410 ``deleted`` once gone), "Events:
+list" / "Synchronize resources efficiently" (410 for a stale ``syncToken``), "Freebusy:
+query" (at most 50 calendars — ``calendarExpansionMax`` — and a bounded time range),
+"CalendarList: list", and "Errors" (developers.google.com/calendar/api/guides/errors).
+
 Enough of the wire format for google-api-python-client and google-auth to run unchanged:
 events insert/get/patch/delete/list (sync tokens, 410 on a stale one, paging), freeBusy
 (≤ 50 calendars, ≤ 90 days, like Google), events.watch, channels.stop, calendars.get, and

@@ -4,6 +4,7 @@ through ``requests``/``msal`` against local fakes, Jitsi room URLs, static locat
 import datetime as dt
 import re
 import time
+import uuid
 
 import pytest
 import time_machine
@@ -336,7 +337,8 @@ def test_teams_missing_access_policy_says_so(graph):
 
 
 def test_teams_unknown_user_is_permanent_and_named(graph):
-    booking = booking_with("teams")  # the seller is not in the tenant
+    # The seller is not in the tenant (a fresh address: no object id cached by another test).
+    booking = booking_with("teams", seller__email=f"ghost-{uuid.uuid4().hex}@example.com")
 
     with pytest.raises(ProviderPermanentError, match="no Microsoft 365 user"):
         run(booking)
