@@ -60,6 +60,8 @@ class Booking(models.Model):
     location_type = models.CharField(max_length=20, choices=LocationType.choices)
     location = models.CharField(max_length=500, blank=True, help_text="Address, number or link")
     meeting_url = models.URLField(max_length=500, blank=True)
+    # A room's host link (Whereby's hostRoomUrl): for the seller's eyes only.
+    video_host_url = models.URLField(max_length=1000, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB)
 
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)

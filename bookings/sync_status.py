@@ -22,6 +22,7 @@ EXTERNAL_FIELDS = frozenset(
         "calendar_event_id",
         "video_meeting_id",
         "meeting_url",
+        "video_host_url",
         "location",
         "pipedrive_person_id",
         "pipedrive_deal_id",

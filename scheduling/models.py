@@ -70,6 +70,7 @@ class LocationType(models.TextChoices):
     ZOOM = "zoom", "Zoom"
     TEAMS = "teams", "Microsoft Teams"
     JITSI = "jitsi", "Jitsi"
+    WHEREBY = "whereby", "Whereby"
     PHONE = "phone", "Phone call"
     IN_PERSON = "in_person", "In person"
     CUSTOM = "custom", "Custom"

@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
+from integrations.calendar import service_account
 from sellers.models import (
     BusyInterval,
     CalendarConnection,
@@ -129,6 +130,9 @@ class SellerAdmin(admin.ModelAdmin):
         (a broken calendar keeps the seller out of routing until reconnected)."""
         if seller.pk is None or seller._state.adding:
             return "Save the seller first, then connect a calendar."
+        note = service_account.mode_note()
+        if note:  # the shared calendar takes every seller's meetings
+            return format_html("<p>{}</p>", note)
         rows = format_html_join(
             "",
             "<li>{} · {} — <strong>{}</strong>, last sync {}{}</li>",

@@ -14,6 +14,7 @@ from typing import Any
 from bookings import sync_status as booking_sync
 from bookings.models import Booking, BookingStatus
 from bookings.outbox.models import SyncJob
+from integrations.calendar import service_account
 from integrations.calendar.base import (
     Attendee,
     EventRef,
@@ -83,8 +84,10 @@ def _store(booking: Booking, ref: EventRef) -> None:
 def build_spec(booking: Booking, payload: dict[str, Any], *, shared: bool = False) -> EventSpec:
     """The event for ``booking``: prospect as attendee (and the seller on a shared calendar),
     answers and the manage link in the description, a Meet request for google_meet."""
-    attendees = [Attendee(booking.email, booking.name)]
-    if shared:
+    # A service account without domain-wide delegation may not invite or make Meet rooms.
+    invites = not shared or service_account.invites_allowed()
+    attendees = [Attendee(booking.email, booking.name)] if invites else []
+    if shared and invites:
         attendees.append(Attendee(booking.seller.email, booking.seller.name))
     who = f"{booking.name} ({booking.company})" if booking.company else booking.name
     return EventSpec(
@@ -95,7 +98,7 @@ def build_spec(booking: Booking, payload: dict[str, Any], *, shared: bool = Fals
         description=_description(booking, payload.get("manage_url") or ""),
         location=booking.location if booking.location_type in ("phone", "in_person") else "",
         attendees=tuple(attendees),
-        with_meet=booking.location_type == "google_meet",
+        with_meet=invites and booking.location_type == "google_meet",
         request_id=booking.id.hex,
         booking_ref=booking.id.hex,
     )

@@ -19,19 +19,19 @@ from django.utils import timezone
 from bookings.models import Booking, BookingStatus
 from bookings.outbox import messages
 from bookings.outbox.models import SyncJob
-from integrations.email.base import EmailSender
-from integrations.email.django_mail import DjangoMailSender
+from integrations.email.fallback import ChannelError, FallbackSender
 
 logger = logging.getLogger(__name__)
 
 
-def handle(job: SyncJob, *, sender: EmailSender | None = None) -> None:
+def handle(job: SyncJob, *, sender: FallbackSender | None = None) -> None:
     """Send the emails of ``job`` not sent yet; raises the provider errors of ``sender``.
 
-    Changes ``job.payload`` (sent_to, message_ids); sends at most one email per recipient
-    role per job.
+    Changes ``job.payload`` (sent_to, message_ids, delivered_by: "esp"/"smtp", pinned: the
+    channel a message must stay on after an uncertain failure); sends at most one email per
+    recipient role per job, by one channel.
     """
-    sender = sender or DjangoMailSender()
+    sender = sender or FallbackSender.from_settings()
     booking = Booking.objects.select_related("seller", "meeting_type").get(pk=job.booking_id)
     if job.action != messages.CANCEL and booking.status == BookingStatus.CANCELLED:
         # Cancelled before this confirmation / reschedule went out: the cancellation
@@ -43,12 +43,20 @@ def handle(job: SyncJob, *, sender: EmailSender | None = None) -> None:
         if role in job.payload.get("sent_to", []):
             continue
         email = messages.build(booking, action=job.action, role=role, manage_url=manage_url)
-        message_id = sender.send(email)
-        _record_sent(job, role, message_id)
+        try:
+            delivery = sender.deliver(email, pin=job.payload.get("pinned", {}).get(role))
+        except ChannelError as exc:
+            if exc.pin:
+                _save(job, pinned={**job.payload.get("pinned", {}), role: exc.pin})
+            raise
+        _save(
+            job,
+            sent_to=[*job.payload.get("sent_to", []), role],
+            message_ids={**job.payload.get("message_ids", {}), role: delivery.message_id},
+            delivered_by={**job.payload.get("delivered_by", {}), role: delivery.via},
+        )
 
 
-def _record_sent(job: SyncJob, role: str, message_id: str | None) -> None:
-    sent_to = [*job.payload.get("sent_to", []), role]
-    ids = {**job.payload.get("message_ids", {}), role: message_id}
-    job.payload = {**job.payload, "sent_to": sent_to, "message_ids": ids}
+def _save(job: SyncJob, **changes: object) -> None:
+    job.payload = {**job.payload, **changes}
     SyncJob.objects.filter(pk=job.pk).update(payload=job.payload, updated_at=timezone.now())

@@ -25,7 +25,7 @@ CREATE = "create"
 UPDATE = "update"
 CANCEL = "cancel"
 
-VIDEO_LOCATIONS = {"google_meet", "zoom", "teams", "jitsi"}
+VIDEO_LOCATIONS = {"google_meet", "zoom", "teams", "jitsi", "whereby"}
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,7 @@ def build(
         "prospect_when": when(booking.start, booking.end, str(booking.timezone)),
         "meeting_type": booking.meeting_type.name,
         "location": location_text(booking),
+        "host_url": booking.video_host_url if role == SELLER else "",
         "manage_url": manage_url if role == PROSPECT and action != CANCEL else None,
         "calendar_state": state,
         "with_invite": with_invite,

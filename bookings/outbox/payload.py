@@ -2,7 +2,7 @@
 
 # Payload keys a handler writes to record its progress on one change (the email handler's
 # recipients already sent to). They never carry over to a job for a newer change.
-PROGRESS_KEYS = ("sent_to", "message_ids")
+PROGRESS_KEYS = ("sent_to", "message_ids", "delivered_by", "pinned")
 
 
 # Payload keys holding secrets (the manage URL carries the plaintext manage token, which the

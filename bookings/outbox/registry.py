@@ -26,9 +26,11 @@ def targets_for(booking: Booking) -> list[str]:
 
 
 def _video_configured(location_type: str) -> bool:
-    """Zoom and Teams only when their credentials are set; Jitsi needs none (a room URL)."""
+    """Zoom, Teams and Whereby only when their credentials are set; Jitsi needs none."""
     if location_type == "zoom":
         return bool(settings.ZOOM_ACCOUNT_ID)
     if location_type == "teams":
         return bool(settings.MS_TENANT_ID)
+    if location_type == "whereby":
+        return bool(settings.WHEREBY_API_KEY)
     return location_type == "jitsi"

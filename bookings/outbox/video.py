@@ -1,6 +1,6 @@
 """Outbox handler for the video target (see bookings.outbox.handlers for the contract).
 
-Zoom and Teams meetings are created, moved and deleted at the provider; Jitsi gets a room
+Zoom, Teams and Whereby meetings are created, moved and deleted at the provider; Jitsi gets a room
 URL; phone, in person and custom locations come from the meeting type. Google Meet links
 come with the calendar event (bookings.outbox.calendar), so there is nothing to do here.
 """
@@ -14,7 +14,7 @@ from django.core.validators import URLValidator
 
 from bookings import sync_status as booking_sync
 from bookings.models import Booking
-from integrations.video.base import VideoMeetingRequest, VideoProvider
+from integrations.video.base import VideoMeeting, VideoMeetingRequest, VideoProvider
 
 if TYPE_CHECKING:
     from bookings.outbox.models import SyncJob
@@ -44,6 +44,10 @@ def provider_for(booking: Booking) -> VideoProvider | None:
         from integrations.video.teams import TeamsClient
 
         return TeamsClient.from_settings()
+    if kind == "whereby":
+        from integrations.video.whereby import WherebyClient
+
+        return WherebyClient.from_settings()
     if kind == "jitsi":
         from integrations.video.jitsi import JitsiRooms
 
@@ -98,12 +102,21 @@ def handle(job: SyncJob, provider: VideoProvider | None = None) -> None:
         return  # a room has no time; the link already given stays valid
     if booking.video_meeting_id:
         if job.action == "update":
-            provider.update(booking.video_meeting_id, request)
+            replaced = provider.update(booking.video_meeting_id, request)
+            if replaced:
+                _save_meeting(booking, replaced)
         return
     found = provider.find(request)
     if found:
-        provider.update(found.meeting_id, request)
-    meeting = found or provider.create(request)
+        found = provider.update(found.meeting_id, request) or found
+    _save_meeting(booking, found or provider.create(request))
+
+
+def _save_meeting(booking: Booking, meeting: VideoMeeting) -> None:
+    """The join URL for everyone; a host URL (Whereby) only in the seller's field."""
     booking_sync.record_external_ids(
-        booking_id=booking.pk, video_meeting_id=meeting.meeting_id, meeting_url=meeting.join_url
+        booking_id=booking.pk,
+        video_meeting_id=meeting.meeting_id,
+        meeting_url=meeting.join_url,
+        video_host_url=meeting.host_url,
     )
