@@ -22,11 +22,11 @@ def test_sync_job_move_keeps_rows_and_permissions() -> None:
     from bookings.models import SyncJob
     from tests.factories import BookingFactory
 
+    booking = BookingFactory()  # made with today's columns; its row outlives the way back
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     # A database from before the move: the job is the integrations app's, and so is its
     # content type (which staff permissions hang on).
-    booking = BookingFactory()  # the bookings table is the same on both sides of the move
     old = executor.loader.project_state(BEFORE).apps
     job = old.get_model("integrations", "SyncJob").objects.create(
         booking_id=booking.pk, target="email", action="create", not_before=booking.start

@@ -423,7 +423,7 @@ def whereby(settings):
 
 
 def test_whereby_room_gives_the_prospect_roomurl_and_the_seller_the_host_link(whereby):
-    from integrations.email import messages
+    from bookings.outbox import messages
 
     booking = run(booking_with("whereby"))
 
