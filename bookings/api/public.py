@@ -135,7 +135,7 @@ class BookingCancelApi(PublicBookingApi):
             reason = ""
         if not isinstance(reason, str) or len(reason) > 2000:
             raise Invalid("Some fields are not valid.", {"reason": ["At most 2000 characters."]})
-        cancelled = services.cancel_booking(booking=booking, reason=reason, actor="prospect")
+        cancelled = services.cancel_booking(booking=booking, reason=reason)
         return self.answer(cancelled, token)
 
 
@@ -154,7 +154,6 @@ class BookingRescheduleApi(PublicBookingApi):
             booking=booking,
             start=parse_datetime(data.get("start")),
             timezone=data.get("timezone"),
-            actor="prospect",
             manage_token=token,
         )
         moved = selectors.booking_for_token(token)  # fresh, with its relations
