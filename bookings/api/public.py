@@ -53,6 +53,9 @@ class PublicBookingApi(APIView):
 class BookingCreateApi(PublicBookingApi):
     """Book a slot. ``Idempotency-Key``: the same key and body replay the first answer."""
 
+    #: Where the booking says it came from (the booking page's endpoint says ``web``).
+    source = Booking.Source.API
+
     @extend_schema(
         request=BookingCreateSerializer,
         responses={201: CreatedBookingSerializer},
@@ -76,7 +79,7 @@ class BookingCreateApi(PublicBookingApi):
             email=data.get("email"),
             answers=data.get("answers"),
             idempotency_key=request.headers.get("Idempotency-Key"),
-            source=Booking.Source.API,
+            source=self.source,
             **{name: data.get(name, "") for name in fields},
         )
         context = {"manage_token": result.manage_token}
