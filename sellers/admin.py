@@ -7,6 +7,9 @@ Working hours and overrides are added to the seller's page by ``scheduling.admin
 dependencies run one way, and sellers does not import scheduling.
 """
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
@@ -24,6 +27,27 @@ from sellers.models import (
 )
 
 SECRET_FIELDS = ("access_token", "refresh_token", "channel_token")
+#: The calendar providers something syncs today. Outlook stays in the model's choices (no
+#: migration) but cannot be picked until its adapter is built: nothing would read or write
+#: it, so every booking of its seller would be flagged for manual sync.
+BUILT_PROVIDERS = (CalendarConnection.Provider.GOOGLE,)
+
+
+class CalendarConnectionForm(forms.ModelForm):
+    """Offers only the providers that sync; keeps an existing row's own provider so the
+    row can still be edited."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("provider")
+        if field is None:
+            return
+        keep = {*BUILT_PROVIDERS, self.instance.provider if self.instance.pk else ""}
+        field.choices = [(value, label) for value, label in field.choices if value in keep]
+        field.error_messages["invalid_choice"] = (
+            "“%(value)s” cannot be chosen yet: only Google Calendar is synced today "
+            "(Outlook / Microsoft 365 support is not built)."
+        )
 
 
 def connections_without_secrets(queryset: QuerySet) -> QuerySet:
@@ -42,6 +66,7 @@ def token_stored(connection: CalendarConnection) -> bool:
 
 class CalendarConnectionInline(admin.TabularInline):
     model = CalendarConnection
+    form = CalendarConnectionForm
     extra = 0
     fields = (
         "provider",
@@ -170,6 +195,7 @@ class TeamMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarConnection)
 class CalendarConnectionAdmin(admin.ModelAdmin):
+    form = CalendarConnectionForm
     list_display = (
         "account_email",
         "seller",
