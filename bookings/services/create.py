@@ -54,7 +54,9 @@ class BookingResult:
 
 
 def fingerprint(meeting_type: MeetingType, body: dict[str, Any]) -> str:
-    """SHA-256 of the request as canonical JSON (sorted keys, no spaces)."""
+    """SHA-256 of the request as canonical JSON (sorted keys, no spaces, ISO start)."""
+    start = body["start"]
+    body = body | {"start": start.isoformat() if isinstance(start, dt.datetime) else start}
     canonical = json.dumps(
         {"page": meeting_type.page.slug, "meeting_type": meeting_type.slug, "body": body},
         sort_keys=True,
@@ -141,78 +143,43 @@ def create_booking(
     weekly and per-email limits; never the overlap checks. ``actor``: who booked (None:
     the prospect). ``now``: the clock (seed data books in the past with an earlier one).
 
-    Writes, in one transaction: the Booking, its RoutingDecision, a ``created``
-    BookingEvent, the seller's metric, the round-robin cursor, ``Seller.last_assigned_at``
-    and the outbox rows (workers poked after commit). Idempotent with a key: the same key
-    and body return the first booking and write nothing; another body raises ``Conflict``.
-    Without a key every successful call creates a booking.
+    Writes, in one transaction: the Booking, its RoutingDecision, a ``created`` event,
+    the seller's metric, the round-robin cursor, ``Seller.last_assigned_at`` and the
+    outbox rows. Idempotent with a key: the same key and body return the first booking
+    and write nothing; another body raises ``Conflict``.
     """
-    now = now or django_timezone.now()
-    body = {
-        "start": start.isoformat() if isinstance(start, dt.datetime) else start,
-        "timezone": timezone,
-        "name": name,
-        "email": email,
-        "phone": phone,
-        "company": company,
-        "country": country,
-        "city": city,
-        "answers": answers,
-        "notes": notes,
-    }
+    body = {"start": start, "timezone": timezone, "name": name, "email": email}
+    body |= {"phone": phone, "company": company, "country": country, "city": city}
+    body |= {"answers": answers, "notes": notes}
+    rules = Rules(now=now or django_timezone.now(), outside_hours=allow_outside_hours)
     print_ = fingerprint(meeting_type, body)
     if idempotency_key is not None:
         replay = _replay(meeting_type, _valid_key(idempotency_key), print_)
         if replay is not None:
             return replay
 
-    rules = Rules(now=now, outside_hours=allow_outside_hours)
-    request = _clean(meeting_type, body | {"start": start}, rules)
+    request = _clean(meeting_type, body, rules)
     slot = Slot.of(meeting_type, request.start)
     pool, free, note = _route(meeting_type, request, slot, rules, seller=seller, actor=actor)
-    if not allow_outside_hours:
-        _check_frequency(meeting_type, request.email, now)
-
+    if not rules.outside_hours:
+        _check_frequency(meeting_type, request.email, rules.now)
     token = (
         tokens.token_for_idempotency_key(idempotency_key) if idempotency_key else tokens.new_token()
     )
     write = _writer(
-        meeting_type=meeting_type,
-        request=request,
-        slot=slot,
-        strategy=pool.strategy,
+        meeting_type,
+        request,
+        slot,
+        pool.strategy,
         token=token,
         idempotency_key=idempotency_key,
         fingerprint=print_,
         source=source,
         actor=actor_label(actor, "prospect"),
-        event={"outside_hours": True} if allow_outside_hours else {},
-    )
-    claim = Claim(
-        meeting_type=meeting_type,
-        slot=slot,
-        write=write,
-        with_calendar=frozenset(sellers_with_calendars(free)),
-        check_limits=not allow_outside_hours,
-    )
-
-    def recount() -> None:  # in the transaction, one request per email at a time
-        _serialise_email(request.email)
-        if not allow_outside_hours:
-            _check_frequency(meeting_type, request.email, now)
-
-    stats = routing.candidate_stats(
-        free, team_id=pool.team_id, now=now, with_arrival=pool.strategy == "weighted"
+        event={"outside_hours": True} if rules.outside_hours else None,  # on the record
     )
     try:
-        booking, _ = assign(
-            pool=pool,
-            candidates=stats,
-            country=request.country,
-            claim=claim,
-            note=note,
-            before=recount,
-        )
+        booking = _assign(meeting_type, request, slot, pool, free, write, rules, note)
     except DuplicateIdempotencyKey:
         assert idempotency_key is not None
         replay = _replay(meeting_type, idempotency_key, print_)
@@ -304,18 +271,57 @@ def _route(
         return page_pool, free, f"rule “{name}” matched, nobody there was free"
 
 
+def _assign(
+    meeting_type: MeetingType,
+    request: BookingRequest,
+    slot: Slot,
+    pool: routing.Pool,
+    free: list[Seller],
+    write: Write,
+    rules: Rules,
+    note: str,
+) -> Booking:
+    """``assign`` over the free sellers of the pool, re-counting the prospect's bookings
+    inside the transaction, one request per email at a time."""
+    claim = Claim(
+        meeting_type=meeting_type,
+        slot=slot,
+        write=write,
+        with_calendar=frozenset(sellers_with_calendars(free)),
+        check_limits=not rules.outside_hours,
+    )
+
+    def recount() -> None:
+        _serialise_email(request.email)
+        if not rules.outside_hours:
+            _check_frequency(meeting_type, request.email, rules.now)
+
+    stats = routing.candidate_stats(
+        free, team_id=pool.team_id, now=rules.now, with_arrival=pool.strategy == "weighted"
+    )
+    booking, _ = assign(
+        pool=pool,
+        candidates=stats,
+        country=request.country,
+        claim=claim,
+        note=note,
+        before=recount,
+    )
+    return booking
+
+
 def _writer(
-    *,
     meeting_type: MeetingType,
     request: BookingRequest,
     slot: Slot,
     strategy: str,
+    *,
     token: str,
     idempotency_key: str | None,
     fingerprint: str,
     source: str,
     actor: str,
-    event: dict[str, Any],
+    event: dict[str, Any] | None = None,
 ) -> Write:
     """The insert ``assign`` runs for the seller it settled on: the Booking, its
     ``created`` event, the metric and the outbox rows (the email job carries the link)."""
@@ -347,7 +353,7 @@ def _writer(
             seller=str(seller.pk),
             start=slot.start.isoformat(),
             routing=decision.reason if decision else "",
-            **event,
+            **(event or {}),
         )
         metrics.count(booking=booking, counter="bookings")
         enqueue_booking_sync(

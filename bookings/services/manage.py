@@ -176,6 +176,14 @@ def reschedule_booking(
         with_calendar=frozenset(sellers_with_calendars(free)),
         moving=booking,
     )
+    return _move(booking, pool, free, claim, now)
+
+
+def _move(
+    booking: Booking, pool: routing.Pool, free: list[Seller], claim: Claim, now: dt.datetime
+) -> Booking:
+    """The booking's own seller keeps it when free; otherwise the pool's strategy picks
+    among the other free sellers (a new routing decision)."""
 
     def check_still_active() -> None:
         current = _locked(booking)
