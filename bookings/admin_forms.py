@@ -70,7 +70,7 @@ class BookingAddForm(forms.Form):
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         page, meeting_type = data.get("page"), data.get("meeting_type")
         if page and meeting_type and meeting_type.page_id != page.pk:
             self.add_error(
@@ -137,10 +137,10 @@ class RescheduleForm(StaffActionForm):
             exclude_booking_id=booking.pk,
         )
         starts = [dt.datetime.fromisoformat(s) for day in answer["days"] for s in day["slots"]]
-        self.fields["start"].choices = [
-            (s.isoformat(), f"{s:%a %d %b %Y %H:%M} ({zone})") for s in starts
-        ]
-        self.fields["start"].help_text = (
+        field = self.fields["start"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(s.isoformat(), f"{s:%a %d %b %Y %H:%M} ({zone})") for s in starts]
+        field.help_text = (
             f"Free slots from {self.first_day:%d %b} to {self.last_day:%d %b %Y}."
             if starts
             else f"No free slot from {self.first_day:%d %b} to {self.last_day:%d %b %Y}."

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BLANK_CHOICE_DASH, BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
@@ -40,10 +40,11 @@ class CalendarConnectionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields.get("provider")
-        if field is None:
+        if not isinstance(field, forms.ChoiceField):  # not on this form (read-only)
             return
         keep = {*BUILT_PROVIDERS, self.instance.provider if self.instance.pk else ""}
-        field.choices = [(value, label) for value, label in field.choices if value in keep]
+        offered = [*BLANK_CHOICE_DASH, *CalendarConnection.Provider.choices]
+        field.choices = [(value, label) for value, label in offered if value in keep]
         field.error_messages["invalid_choice"] = (
             "“%(value)s” cannot be chosen yet: only Google Calendar is synced today "
             "(Outlook / Microsoft 365 support is not built)."
