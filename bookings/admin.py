@@ -1,7 +1,10 @@
 """Back office for bookings, their audit trail, reminders and the fallback slot locks.
 
 The booking page shows what ops need to follow up: times in UTC and in the prospect's zone,
-the routing decision, the audit trail, and which integrations need a manual sync.
+the routing decision, the audit trail, and which integrations need a manual sync. Bookings
+are added and changed through the booking services only (`bookings.admin_views`): "Add
+booking" books like the page does, and times, seller and status move only through the
+Cancel… / Reschedule… / Mark completed / Mark no-show actions.
 """
 
 import datetime as dt
@@ -122,7 +125,7 @@ class BookingAdmin(admin.ModelAdmin):
         "meeting_type__page",
         "seller",
     )
-    search_fields = ("name", "email", "company", "phone", "=id", "=idempotency_key")
+    search_fields = ("name", "email", "company", "phone", "=id")
     date_hierarchy = "start"
     list_select_related = ("seller", "meeting_type", "meeting_type__page")
     readonly_fields = (
