@@ -23,8 +23,8 @@ from config.errors import DomainError, Invalid
 
 #: The action template, shared by the per-booking pages and the bulk actions.
 ACTION_TEMPLATE = "admin/bookings/booking/action.html"
-#: Where a service's field errors show on the add form.
-ADD_FORM_FIELD = {"start": "time", "Idempotency-Key": None}
+#: Where a service's field errors show on the add form (the others share their name).
+ADD_FORM_FIELD = {"start": "time"}
 
 
 def add_booking_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
