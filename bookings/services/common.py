@@ -63,10 +63,15 @@ class DuplicateIdempotencyKey(Exception):
 Actor = AbstractBaseUser | AnonymousUser | None
 
 
+def signed_in(actor: Actor) -> bool:
+    """Whether a signed-in user (staff or seller) acts, rather than the default party."""
+    return actor is not None and actor.is_authenticated
+
+
 def actor_label(actor: Actor, default: str) -> str:
     """What ``BookingEvent.actor`` records: ``staff:<username>``, ``seller:<username>`` or
     ``default`` when nobody signed in acted."""
-    if actor is None or not actor.is_authenticated:
+    if actor is None or not signed_in(actor):
         return default
     role = "staff" if getattr(actor, "is_staff", False) else "seller"
     return f"{role}:{actor.get_username()}"

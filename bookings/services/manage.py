@@ -24,6 +24,7 @@ from bookings.services.common import (
     assign,
     free_sellers,
     sellers_with_calendars,
+    signed_in,
     slot_taken,
 )
 from bookings.validation import check_start_time, clean_timezone, to_utc
@@ -66,7 +67,7 @@ def cancel_booking(
             return current
         if current.status != BookingStatus.CONFIRMED:
             raise NotActive(f"This booking is {current.get_status_display().lower()}.")
-        if actor is None and current.start <= now:
+        if not signed_in(actor) and current.start <= now:
             raise NotActive("This meeting has already started.")
         current.status = BookingStatus.CANCELLED
         current.cancellation_reason = (reason or "").strip()[:2000]
