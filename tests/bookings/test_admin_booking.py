@@ -354,3 +354,24 @@ def test_admin_bulk_reschedule_takes_one_booking_to_its_page(admin_client) -> No
     assert single["Location"] == url("reschedule", one.pk)
     assert several.status_code == 302
     assert "one booking at a time" in str(next(iter(several.wsgi_request._messages)))
+
+
+def test_admin_add_booking_refuses_a_seller_who_is_not_on_the_page(
+    admin_client, django_capture_on_commit_callbacks
+) -> None:
+    meeting_type, _ = team_page()
+    _, outsider = personal_page()
+
+    response = add(
+        admin_client,
+        meeting_type,
+        slot(),
+        django_capture_on_commit_callbacks,
+        seller=outsider.pk,
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["seller"] == [
+        f"{outsider} is not one of the sellers of {meeting_type.page}."
+    ]
+    assert Booking.objects.count() == 0
