@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "bookings",
     "waitlist",
     "integrations",
+    "config",  # the top layer's management commands (seed_demo)
 ]
 
 MIDDLEWARE = [

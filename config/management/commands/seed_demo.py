@@ -2,13 +2,18 @@
 round-robin page and a by-country page, personal pages, meeting types, holidays, a few
 bookings and an admin login.
 
+Bookings go through the booking service like any other (routing decision, events, outbox
+rows, confirmation emails to the demo addresses), each with the seller it names; past ones
+on an earlier clock, then completed or marked no-show through the services.
+
 Idempotent: every row is keyed on something stable (slugs, emails, dates, the bookings'
-``seed-<n>`` idempotency keys), so a second run creates nothing. Bookings are placed
-relative to the day of the first run and are never moved afterwards.
+``seed-<n>`` Idempotency-Keys, stored hashed), so a second run creates nothing. Bookings
+are placed relative to the day of the first run and are never moved afterwards.
+
+Lives in ``config`` (the top layer) because it writes through every app's services.
 """
 
 import datetime as dt
-import hashlib
 import secrets
 import zoneinfo
 from dataclasses import dataclass
@@ -17,11 +22,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import Booking, BookingEvent, BookingStatus
-from routing.models import RoutingDecision, RoutingRule, RoutingStrategy
+from bookings import services, tokens
+from bookings.models import Booking, BookingStatus
+from config.errors import DomainError
+from routing.models import RoutingRule, RoutingStrategy
 from scheduling.models import (
     AvailabilityOverride,
     AvailabilityRule,
@@ -316,6 +323,12 @@ BOOKINGS = [
 ]
 
 
+#: What the database holds of the demo bookings' Idempotency-Keys.
+DEMO_KEYS = [tokens.key_digest(b.key) for b in BOOKINGS]
+#: How long before a past demo meeting it was booked (more than any notice it has).
+PAST_BOOKED_AHEAD = dt.timedelta(days=2)
+
+
 def weekday_after(today: dt.date, steps: int) -> dt.date:
     """The ``steps``-th weekday after ``today`` (before it when negative), skipping holidays."""
     skip = {day for day, _ in HOLIDAYS}
@@ -356,7 +369,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  {len(sellers)} sellers, {len(pages)} pages, "
             f"{MeetingType.objects.filter(page__in=pages.values()).count()} meeting types, "
-            f"{Booking.objects.filter(idempotency_key__startswith='seed-').count()} demo bookings"
+            f"{Booking.objects.filter(idempotency_key__in=DEMO_KEYS).count()} demo bookings"
         )
         self.stdout.write(f"  Booking page: {settings.BASE_URL}/schedule/sales-team/")
         self.stdout.write(f"  Admin:        {settings.BASE_URL}/admin/")
@@ -481,72 +494,51 @@ class Command(BaseCommand):
         self.count("routing rules", created)
 
     def seed_bookings(self, sellers: dict[str, Seller], team_page: SchedulingPage) -> None:
+        """Each demo booking through the booking service, with the seller it names; past
+        ones booked on an earlier clock, then completed or marked no-show."""
         existing = set(
-            Booking.objects.filter(idempotency_key__in=[b.key for b in BOOKINGS]).values_list(
+            Booking.objects.filter(idempotency_key__in=DEMO_KEYS).values_list(
                 "idempotency_key", flat=True
             )
         )
-        meeting_types = {mt.slug: mt for mt in team_page.meeting_types.all()}
+        meeting_types = {
+            mt.slug: mt for mt in team_page.meeting_types.select_related("page", "page__seller")
+        }
         for spec in BOOKINGS:
-            if spec.key in existing:
+            if tokens.key_digest(spec.key) in existing:
                 continue
             try:
-                with transaction.atomic():
-                    self.create_booking(spec, sellers, meeting_types[spec.meeting_type])
-            except IntegrityError:
-                # Someone booked that seller at that time since the first run: leave it out.
-                self.stderr.write(f"Skipped demo booking {spec.key}: its time is taken.")
+                self.book(spec, sellers[spec.seller], meeting_types[spec.meeting_type])
+            except DomainError as exc:
+                # e.g. someone booked that seller then since the first run: leave it out.
+                self.stderr.write(f"Skipped demo booking {spec.key}: {exc}")
                 continue
             self.count("bookings", True)
 
-    def create_booking(
-        self, spec: DemoBooking, sellers: dict[str, Seller], meeting_type: MeetingType
-    ) -> Booking:
-        seller = sellers[spec.seller]
+    def book(self, spec: DemoBooking, seller: Seller, meeting_type: MeetingType) -> Booking:
         zone = zoneinfo.ZoneInfo(seller.timezone)
-        day = weekday_after(timezone.now().astimezone(zone).date(), spec.weekdays_from_today)
-        start = dt.datetime.combine(day, parse_time(spec.local_time), tzinfo=zone).astimezone(
-            dt.UTC
-        )
-        end = start + dt.timedelta(minutes=meeting_type.duration)
-        candidates = [
-            {"seller": str(s.id), "name": s.name, "load": i % 3, "weight": s.weight}
-            for i, s in enumerate(sellers.values())
-        ]
-        decision = RoutingDecision.objects.create(
-            page=meeting_type.page,
-            strategy=meeting_type.page.routing,
-            candidates=candidates,
-            chosen=seller,
-            reason=f"Round robin: {seller.name} was next among {len(candidates)} free sellers",
-        )
-        booking = Booking.objects.create(
+        now = timezone.now()
+        day = weekday_after(now.astimezone(zone).date(), spec.weekdays_from_today)
+        start = dt.datetime.combine(day, parse_time(spec.local_time), tzinfo=zone)
+        # A past meeting was booked a while before it took place.
+        clock = now if start > now else start - PAST_BOOKED_AHEAD
+        booking = services.create_booking(
             meeting_type=meeting_type,
-            seller=seller,
-            status=spec.status,
             start=start,
-            end=end,
-            blocked_start=start - dt.timedelta(minutes=meeting_type.buffer_before),
-            blocked_end=end + dt.timedelta(minutes=meeting_type.buffer_after),
             timezone=spec.prospect_timezone,
             name=spec.name,
             email=spec.email,
             company=spec.company,
             country=spec.country,
             answers=spec.answers or {},
-            location_type=meeting_type.location_type,
-            source=Booking.Source.WEB,
-            manage_token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
-            manage_token_expires_at=end + dt.timedelta(days=7),
             idempotency_key=spec.key,
-            routing_strategy=decision.strategy,
-            routing_decision=decision,
-        )
-        BookingEvent.objects.create(
-            booking=booking, kind=BookingEvent.Kind.CREATED, actor="system", data={"seed": True}
-        )
-        if spec.status != BookingStatus.CONFIRMED:
-            BookingEvent.objects.create(booking=booking, kind=spec.status, actor="system")
+            seller=seller,
+            now=clock,
+        ).booking
+        if spec.status == BookingStatus.COMPLETED:
+            booking = services.complete_booking(booking=booking, now=now)
+        elif spec.status == BookingStatus.NO_SHOW:
+            booking = services.mark_no_show(booking=booking, now=now)
         return booking
 
     def seed_admin(self, password: str | None) -> str:
