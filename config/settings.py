@@ -259,7 +259,14 @@ REST_FRAMEWORK = {
     # How many proxies sit in front (X-Forwarded-For is trusted only when this is set).
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# Largest JSON body the API reads (bytes); a bigger one answers 413.
+API_MAX_BODY_BYTES = conf.positive_int("API_MAX_BODY_BYTES", 1_000_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meetroute API",
     "DESCRIPTION": "Public booking API and authenticated configuration API.",
