@@ -4,9 +4,12 @@ import os
 
 from celery import Celery
 
+from config.logs import connect_celery_signals
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("meetroute")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["integrations.calendar"])  # a sub-package: not an installed app
+connect_celery_signals()  # the request id travels from the web request into its tasks
