@@ -98,6 +98,7 @@ def connect_celery_signals() -> None:
 
     @signals.task_prerun.connect(weak=False)
     def _restore(task: Any = None, **kwargs: Any) -> None:
+        # A worker puts a message's custom headers on the task's request.
         given = getattr(task.request, TASK_HEADER, None) if task else None
         if given:  # eager tasks run inside the request and already have it
             task.request.request_id_token = request_id_var.set(given)
