@@ -19,6 +19,7 @@ COPY waitlist ./waitlist
 COPY integrations ./integrations
 RUN pip install .
 COPY manage.py ./
+COPY deploy ./deploy
 COPY templates ./templates
 COPY static ./static
 
@@ -30,4 +31,5 @@ RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only EMAIL_URL=dummymail:// \
 
 USER app
 EXPOSE 8000
+ENTRYPOINT ["/app/deploy/entrypoint.sh"]
 CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]
