@@ -109,3 +109,15 @@ def test_totp_on_refuses_a_session_without_verification(settings):
     client.force_login(StaffFactory(username="boss"))  # signed in, but not OTP-verified
 
     assert client.get("/admin/").status_code == 302
+
+
+def test_superuser_sees_a_totp_devices_qr_code():
+    root = StaffFactory(username="root")
+    device = TOTPDevice.objects.create(user=root, name="phone", confirmed=False)
+    client = Client()
+    client.force_login(root)
+
+    response = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
