@@ -347,6 +347,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": [], "propagate": True},
+        "axes.apps": {"level": "WARNING"},  # its start-up banner, in every process
     },
 }
 
