@@ -11,6 +11,14 @@ from django.contrib.admin import AdminSite
 from django.http import HttpRequest
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
+from config.throttling import PublicThrottle
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address axes counts failures by: the same as the API throttle's (X-Forwarded-For
+    only behind NUM_PROXIES proxies), so a proxy's own address never locks everyone out."""
+    return PublicThrottle().get_ident(request)
+
 
 class LockoutBackend(AxesStandaloneBackend):
     """Axes' lockout for every sign-in that comes with a request.

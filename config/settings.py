@@ -129,8 +129,7 @@ AXES_FAILURE_LIMIT = conf.positive_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=conf.positive_int("ADMIN_LOCKOUT_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = None
-AXES_IPWARE_PROXY_COUNT = env.int("NUM_PROXIES", default=None)
+AXES_CLIENT_IP_CALLABLE = "config.adminsite.client_ip"
 # Staff must also give a TOTP code (django-otp) at admin sign-in; register devices first.
 ADMIN_REQUIRE_OTP = conf.boolean("ADMIN_REQUIRE_OTP", default=False)
 

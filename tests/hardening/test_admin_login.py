@@ -121,3 +121,16 @@ def test_superuser_sees_a_totp_devices_qr_code():
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("image/svg+xml")
+
+
+def test_behind_a_proxy_the_lockout_counts_the_forwarded_client(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    StaffFactory(username="boss")
+    attacker = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attacker.post(LOGIN, {"username": "nobody", "password": "guess"})
+
+    # Same proxy address, another client behind it: not locked out.
+    colleague = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert sign_in(colleague, "boss", PASSWORD) == 200
+    assert AccessAttempt.objects.get().ip_address == "198.51.100.7"
