@@ -44,7 +44,7 @@ class BoundedJSONParser(JSONParser):
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         limit = settings.API_MAX_BODY_BYTES
-        raw = stream.read(limit + 1) if stream is not None else b""
+        raw = stream.read(limit + 1)  # one byte more tells "too large" without reading it all
         if len(raw) > limit:
             raise PayloadTooLarge(f"The request body may be at most {limit} bytes.")
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)

@@ -75,3 +75,15 @@ def nest(depth: int):
 def test_depth_exceeds_matches_the_built_depth(depth, limit):
     # nest(d) has d containers around a scalar: it exceeds `limit` exactly when d > limit.
     assert depth_exceeds(nest(depth), limit) is (depth > limit)
+
+
+@pytest.mark.parametrize("charset", ["bogus", "utf-16", "latin-1"])
+def test_odd_charsets_are_never_a_5xx(api_client, charset):
+    meeting_type, _ = personal_page()
+    response = api_client.generic(
+        "POST",
+        url(meeting_type),
+        json.dumps(body(slot())).encode("utf-8"),
+        content_type=f"application/json; charset={charset}",
+    )
+    assert response.status_code < 500
