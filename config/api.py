@@ -2,13 +2,14 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import STATUS_BY_CODE, DomainError
+from config.parsers import PayloadTooLarge
 
 DRF_CODES = {
     exceptions.ValidationError: "invalid",
@@ -21,6 +22,7 @@ DRF_CODES = {
     exceptions.MethodNotAllowed: "method_not_allowed",
     exceptions.Throttled: "rate_limited",
     exceptions.NotAcceptable: "invalid",
+    PayloadTooLarge: "payload_too_large",
 }
 
 
@@ -57,6 +59,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # Django's own limit, when it reads the body first
+        exc = PayloadTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

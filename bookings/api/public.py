@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.permissions import AllowAny
@@ -31,6 +33,8 @@ from scheduling.models import MeetingType
 from scheduling.selectors import public_meeting_type, slot_days
 
 
+# Every answer here carries or is addressed by a manage token: never cached.
+@method_decorator(never_cache, name="dispatch")
 class PublicBookingApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from bookings.models import Booking, BookingStatus
 from bookings.tokens import manage_url
 from scheduling.api.public import HostSerializer
+from sellers.api.permissions import seller_of, staff_can
 
 
 def parse_datetime(value: Any) -> Any:
@@ -163,8 +164,21 @@ class BookingSerializer(PublicBookingSerializer):
             "strategy": decision.strategy,
             "reason": decision.reason,
             "rule": str(decision.rule_id) if decision.rule_id else None,
-            "candidates": decision.candidates,
+            "candidates": self._visible_candidates(decision.candidates),
         }
+
+    def _visible_candidates(self, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Staff who may view bookings see every figure; a seller sees their own and only
+        the name and rank of teammates (their load and weight are not theirs to see)."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if staff_can(user, "view", Booking):
+            return candidates
+        own = str(getattr(seller_of(user), "pk", ""))
+        return [
+            c if c.get("seller") == own else {k: c[k] for k in ("seller", "name", "rank") if k in c}
+            for c in candidates
+        ]
 
     @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_crm_synced(self, booking: Booking) -> bool | None:

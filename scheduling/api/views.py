@@ -1,7 +1,8 @@
 """Configuration API: weekly hours, overrides, pages and meeting types.
 
-Staff see and change everything. A seller sees their own rows plus what they need to read
-(overrides for everyone, their teams' pages and meeting types) and changes only their own.
+Staff see and change what their model permissions allow. A seller sees their own rows
+plus what they need to read (overrides for everyone, their teams' pages and meeting types)
+and changes only their own.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -24,16 +25,18 @@ from scheduling.api.serializers import (
     OverrideSerializer,
     PageSerializer,
 )
-from scheduling.models import AvailabilityOverride, MeetingType, SchedulingPage
+from scheduling.models import AvailabilityOverride, AvailabilityRule, MeetingType, SchedulingPage
 from scheduling.services import replace_weekly_rules
 from sellers.api.mixins import ProtectedDestroyMixin
-from sellers.api.permissions import StaffOrOwner, is_staff, seller_of
+from sellers.api.permissions import StaffOrOwner, seller_of, staff_can
 from sellers.models import Seller
 
 
-def _require_own_seller(request: Request, seller: Seller | None, what: str) -> None:
-    """Non-staff may only create rows that belong to themselves."""
-    if is_staff(request.user):
+def _require_own_seller(
+    request: Request, seller: Seller | None, what: str, model: type[Model], action: str
+) -> None:
+    """Without the staff permission, one may only add or move rows to oneself."""
+    if staff_can(request.user, action, model):
         return
     own = seller_of(request.user)
     if own is None or seller is None or seller.pk != own.pk:
@@ -45,11 +48,12 @@ class SellerAvailabilityApi(GenericAPIView):
 
     serializer_class = AvailabilitySerializer
     permission_classes = [StaffOrOwner]
+    perm_model = AvailabilityRule
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Seller]:
         user = self.request.user
-        if is_staff(user):
+        if staff_can(user, "view", AvailabilityRule):
             return Seller.objects.all()
         own = seller_of(user)
         return Seller.objects.filter(pk=own.pk) if own else Seller.objects.none()
@@ -88,7 +92,7 @@ class OverrideViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[AvailabilityOverride]:
         user = self.request.user
         overrides = AvailabilityOverride.objects.all()
-        if not is_staff(user):
+        if not staff_can(user, "view", AvailabilityOverride):
             own = seller_of(user)
             if own is None:
                 return overrides.none()
@@ -114,12 +118,14 @@ class OverrideViewSet(viewsets.ModelViewSet):
         return obj.seller_id
 
     def perform_create(self, serializer: Any) -> None:
-        _require_own_seller(self.request, serializer.validated_data.get("seller"), "overrides")
+        seller = serializer.validated_data.get("seller")
+        _require_own_seller(self.request, seller, "overrides", AvailabilityOverride, "add")
         serializer.save()
 
     def perform_update(self, serializer: Any) -> None:
         if "seller" in serializer.validated_data:
-            _require_own_seller(self.request, serializer.validated_data["seller"], "overrides")
+            seller = serializer.validated_data["seller"]
+            _require_own_seller(self.request, seller, "overrides", AvailabilityOverride, "change")
         serializer.save()
 
 
@@ -132,7 +138,7 @@ class PageViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[SchedulingPage]:
         user = self.request.user
-        if is_staff(user):
+        if staff_can(user, "view", SchedulingPage):
             return SchedulingPage.objects.all()
         own = seller_of(user)
         if own is None:
@@ -145,12 +151,14 @@ class PageViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
         return obj.seller_id
 
     def perform_create(self, serializer: Any) -> None:
-        _require_own_seller(self.request, serializer.validated_data.get("seller"), "pages")
+        seller = serializer.validated_data.get("seller")
+        _require_own_seller(self.request, seller, "pages", SchedulingPage, "add")
         serializer.save()
 
     def perform_update(self, serializer: Any) -> None:
         if "seller" in serializer.validated_data or "team" in serializer.validated_data:
-            _require_own_seller(self.request, serializer.validated_data.get("seller"), "pages")
+            seller = serializer.validated_data.get("seller")
+            _require_own_seller(self.request, seller, "pages", SchedulingPage, "change")
         serializer.save()
 
 
@@ -164,7 +172,7 @@ class MeetingTypeViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[MeetingType]:
         user = self.request.user
         types = MeetingType.objects.select_related("page")
-        if not is_staff(user):
+        if not staff_can(user, "view", MeetingType):
             own = seller_of(user)
             if own is None:
                 return types.none()
@@ -182,14 +190,15 @@ class MeetingTypeViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
     def owner_id(self, obj: MeetingType) -> uuid.UUID | None:
         return obj.page.seller_id
 
-    def _check_page(self, page: SchedulingPage | None) -> None:
-        _require_own_seller(self.request, page.seller if page else None, "meeting types")
+    def _check_page(self, page: SchedulingPage | None, action: str) -> None:
+        seller = page.seller if page else None
+        _require_own_seller(self.request, seller, "meeting types", MeetingType, action)
 
     def perform_create(self, serializer: Any) -> None:
-        self._check_page(serializer.validated_data.get("page"))
+        self._check_page(serializer.validated_data.get("page"), "add")
         serializer.save()
 
     def perform_update(self, serializer: Any) -> None:
         if "page" in serializer.validated_data:
-            self._check_page(serializer.validated_data["page"])
+            self._check_page(serializer.validated_data["page"], "change")
         serializer.save()
