@@ -26,6 +26,10 @@ class World:
     sellers: list[str]
     free_slot: str
 
+    @property
+    def free_slot_datetime(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.free_slot)
+
 
 @contextlib.contextmanager
 def in_test_transaction() -> Iterator[None]:
