@@ -99,7 +99,7 @@ class ManagedBookingSerializer(PublicBookingSerializer):
     manage_url = serializers.URLField()
 
 
-def _country_hint(serializer: serializers.Serializer) -> str:
+def _country_hint(serializer: serializers.BaseSerializer) -> str:
     """The body's ``country`` when it is a valid code, to read national phone numbers with;
     taken from the raw body so a phone error is reported together with every other one."""
     data = getattr(serializer, "initial_data", None)

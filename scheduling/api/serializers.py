@@ -154,7 +154,7 @@ class QuestionListSerializer(serializers.ListSerializer):
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError as exc:
-            detail = exc.detail  # {index: errors} per question, or a message list
+            detail: Any = exc.detail  # {index: errors} per question, or a message list
             if not isinstance(detail, dict):
                 raise
             messages = [

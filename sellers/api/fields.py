@@ -56,7 +56,7 @@ def text_validator(*, multiline: bool, allow_blank: bool) -> RegexValidator:
 
 def is_clean_text(value: str, *, multiline: bool = False) -> bool:
     """True when ``value`` has none of the characters the text fields refuse."""
-    pattern = text_validator(multiline=multiline, allow_blank=True).regex
+    pattern = re.compile(text_validator(multiline=multiline, allow_blank=True).regex)
     return not value or (pattern.match(value) is not None and not _SURROGATE.search(value))
 
 
