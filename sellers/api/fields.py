@@ -81,7 +81,7 @@ class MultilineTextField(TextField):
 
 
 class EmailField(serializers.EmailField):
-    """An email address, lower-cased; single-line like every header value."""
+    """An email address: a string, single-line like every header value."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 254)
@@ -91,7 +91,7 @@ class EmailField(serializers.EmailField):
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data).lower()
+        return super().to_internal_value(data)
 
 
 class _NamedChoiceField(serializers.ChoiceField):
