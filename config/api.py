@@ -26,10 +26,20 @@ DRF_CODES = {
 }
 
 
+def encodable(text: str) -> str:
+    """``text`` with any lone surrogate replaced: a message or field name that echoes client
+    input must still render as UTF-8 (else the 400 would become a 500)."""
+    return text.encode("utf-8", "replace").decode()
+
+
 def error_response(
     code: str, message: str, fields: dict[str, Any] | None = None, *, status_code: int | None = None
 ) -> Response:
-    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    fields = {
+        encodable(str(name)): [encodable(str(m)) for m in messages]
+        for name, messages in (fields or {}).items()
+    }
+    body = {"error": {"code": code, "message": encodable(message), "fields": fields}}
     return Response(body, status=status_code or STATUS_BY_CODE.get(code, 400))
 
 

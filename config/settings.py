@@ -296,7 +296,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.NumberedPages",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"public": PUBLIC_THROTTLE_RATE},
@@ -327,6 +327,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The contract is JSON in: the schema offers no form encodings (they cannot carry null
+    # or an empty list, so a client following them would be refused).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
 }
 
 # Logs: JSON, one object per line (LOG_FORMAT=plain for reading by eye), each with the

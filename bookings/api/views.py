@@ -17,7 +17,7 @@ from bookings import selectors, services
 from bookings.api.serializers import (
     BookingFilterSerializer,
     BookingSerializer,
-    CancelSerializer,
+    CancelInputSerializer,
     MetricsQuerySerializer,
     SellerMetricsSerializer,
 )
@@ -54,14 +54,14 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
         fresh = selectors.booking_list(user=self.request.user).get(pk=booking.pk)
         return Response(BookingSerializer(fresh, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=CancelSerializer, responses=BookingSerializer)
+    @extend_schema(request=CancelInputSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        data = CancelSerializer(data=request.data)
+        data = CancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking = services.cancel_booking(
             booking=self.get_object(),
-            reason=data.validated_data.get("reason", ""),
+            reason=data.validated_data.get("reason") or "",
             actor=request.user,
         )
         return self._reload(booking)

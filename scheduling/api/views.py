@@ -7,21 +7,22 @@ and changes only their own.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from scheduling.api.serializers import (
     AvailabilitySerializer,
+    MeetingTypeFilterSerializer,
     MeetingTypeSerializer,
+    OverrideFilterSerializer,
     OverrideSerializer,
     PageSerializer,
 )
@@ -30,6 +31,15 @@ from scheduling.services import replace_weekly_rules
 from sellers.api.mixins import ProtectedDestroyMixin
 from sellers.api.permissions import StaffOrOwner, seller_of, staff_can
 from sellers.models import Seller
+
+
+def list_filters(view: GenericAPIView, serializer_class: type) -> dict[str, Any]:
+    """The list's query filters checked by ``serializer_class`` (empty for other actions)."""
+    if getattr(view, "action", None) != "list":
+        return {}
+    query = serializer_class(data=view.request.query_params)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
 
 
 def _require_own_seller(
@@ -97,22 +107,20 @@ class OverrideViewSet(viewsets.ModelViewSet):
             if own is None:
                 return overrides.none()
             overrides = overrides.filter(Q(seller=own) | Q(seller__isnull=True))
-        params = self.request.query_params
+        params = list_filters(self, OverrideFilterSerializer)
         if params.get("seller") == "none":
             overrides = overrides.filter(seller__isnull=True)
         elif params.get("seller"):
-            try:
-                overrides = overrides.filter(seller_id=uuid.UUID(params["seller"]))
-            except ValueError:
-                overrides = overrides.none()
-        for name, lookup in (("date_after", "date__gte"), ("date_before", "date__lte")):
-            if params.get(name):
-                try:
-                    day = dt.date.fromisoformat(params[name])
-                except ValueError as exc:
-                    raise ValidationError({name: ["Use a date as YYYY-MM-DD."]}) from exc
-                overrides = overrides.filter(**{lookup: day})
+            overrides = overrides.filter(seller_id=uuid.UUID(params["seller"]))
+        if "date_after" in params:
+            overrides = overrides.filter(date__gte=params["date_after"])
+        if "date_before" in params:
+            overrides = overrides.filter(date__lte=params["date_before"])
         return overrides
+
+    @extend_schema(parameters=[OverrideFilterSerializer])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
 
     def owner_id(self, obj: AvailabilityOverride) -> uuid.UUID | None:
         return obj.seller_id
@@ -179,13 +187,12 @@ class MeetingTypeViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
             types = types.filter(
                 Q(page__seller=own) | Q(page__team__memberships__seller=own)
             ).distinct()
-        page = self.request.query_params.get("page")
-        if page:
-            try:
-                types = types.filter(page_id=uuid.UUID(page))
-            except ValueError:
-                types = types.none()
-        return types
+        page = list_filters(self, MeetingTypeFilterSerializer).get("page")
+        return types.filter(page_id=page) if page else types
+
+    @extend_schema(parameters=[MeetingTypeFilterSerializer])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
 
     def owner_id(self, obj: MeetingType) -> uuid.UUID | None:
         return obj.page.seller_id
