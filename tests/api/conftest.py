@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from bookings.tokens import hash_token, new_token
 from tests.bookings.conftest import personal_page, slot, team_page
@@ -61,7 +61,7 @@ def world(db) -> World:
     # A superuser: staff rights may come to depend on model permissions.
     staff = StaffFactory(username="fuzz-staff", is_superuser=True)
     return World(
-        staff_token=Token.objects.create(user=staff).key,
+        staff_token=AuthToken.objects.create(user=staff)[1],
         manage_token=token,
         path_values={
             "page": meeting_type.page.slug,
