@@ -14,6 +14,7 @@ from typing import Any
 from bookings import sync_status as booking_sync
 from bookings.models import Booking, BookingStatus
 from bookings.outbox.models import SyncJob
+from bookings.outbox.payload import secret
 from integrations.calendar import service_account
 from integrations.calendar.base import (
     Attendee,
@@ -95,7 +96,7 @@ def build_spec(booking: Booking, payload: dict[str, Any], *, shared: bool = Fals
         start=booking.start,
         end=booking.end,
         timezone=booking.timezone,
-        description=_description(booking, payload.get("manage_url") or ""),
+        description=_description(booking, secret(payload, "manage_url")),
         location=booking.location if booking.location_type in ("phone", "in_person") else "",
         attendees=tuple(attendees),
         with_meet=invites and booking.location_type == "google_meet",

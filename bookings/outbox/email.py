@@ -19,6 +19,7 @@ from django.utils import timezone
 from bookings.models import Booking, BookingStatus
 from bookings.outbox import messages
 from bookings.outbox.models import SyncJob
+from bookings.outbox.payload import secret
 from integrations.email.fallback import ChannelError, FallbackSender
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def handle(job: SyncJob, *, sender: FallbackSender | None = None) -> None:
         # email tells the story; a late "confirmed" would contradict it.
         logger.info("email job %s: booking %s is cancelled, not sending", job.pk, booking.pk)
         return
-    manage_url = job.payload.get("manage_url")
+    manage_url = secret(job.payload, "manage_url")
     for role in messages.ROLES:
         if role in job.payload.get("sent_to", []):
             continue

@@ -17,7 +17,7 @@ from bookings import sync_status as booking_sync
 from bookings.models import Booking
 from bookings.outbox import registry
 from bookings.outbox.models import SyncJob
-from bookings.outbox.payload import carried_payload
+from bookings.outbox.payload import carried_payload, seal
 from bookings.outbox.tasks import run_sync_job
 from bookings.outbox.worker import flag_of
 
@@ -35,9 +35,11 @@ def enqueue_booking_sync(
 
     ``payload`` is what the handlers cannot read from the booking later, e.g.
     ``{"manage_url": …}``: only the manage token's hash is stored, so the link with the
-    plaintext token exists only while the booking service holds it.
+    plaintext token exists only while the booking service holds it; secret keys are stored
+    sealed (``payload.seal``) and read back with ``payload.secret``.
     """
     now = timezone.now()
+    payload = seal(payload or {})
     jobs = []
     for target in registry.targets_for(booking):
         job, created = SyncJob.objects.get_or_create(
@@ -45,13 +47,13 @@ def enqueue_booking_sync(
             target=target,
             action=action,
             status=SyncJob.Status.PENDING,
-            defaults={"not_before": now, "payload": dict(payload or {})},
+            defaults={"not_before": now, "payload": dict(payload)},
         )
         if not created:
             # A newer change of the same kind while this one waits (e.g. a retry): it will
             # do the newer work, so earlier progress (emails sent for the older change) no
             # longer counts.
-            merged = {**carried_payload(job.payload), **(payload or {})}
+            merged = {**carried_payload(job.payload), **payload}
             if merged != job.payload:
                 job.payload = merged
                 job.save(update_fields=["payload", "updated_at"])

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from bookings.models import Booking
 from bookings.outbox.models import SyncJob
+from bookings.outbox.payload import secret
 from integrations.base import ProviderPermanentError
 from integrations.sms.base import SentSms, SmsSender
 
@@ -79,7 +80,7 @@ def handle(job: SyncJob, sender: SmsSender | None = None) -> None:
     )
     if booking is None or not booking.phone:
         return
-    body = booking_text(booking, job.action, str(job.payload.get("manage_url") or ""))
+    body = booking_text(booking, job.action, secret(job.payload, "manage_url"))
     sid = send_sms(booking.phone, body, sender=sender)
     fresh = SyncJob.objects.filter(pk=job.pk).values_list("payload", flat=True).first() or {}
     payload = {**fresh, "message_ids": [sid]}

@@ -14,6 +14,7 @@ from pathlib import Path
 import kombu
 import pytest
 import time_machine
+from cryptography.fernet import Fernet
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -438,3 +439,22 @@ def test_real_worker_runs_jobs_and_reclaims_one_whose_worker_was_killed(
             _forget_broker_connections(app)
             with kombu.Connection(BROKER) as conn:
                 conn.default_channel.queue_delete(queue)
+
+
+def test_pending_job_holds_the_manage_link_only_sealed(booking, postmark, settings):
+    """The outbox table (and its backups) never holds a usable manage link: the column has
+    a Fernet token, which any key of the ring opens, and the email still carries the link."""
+    with transaction.atomic():
+        [job] = enqueue_booking_sync(
+            booking=booking, action="create", payload={"manage_url": MANAGE_URL}
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT payload::text FROM integrations_syncjob WHERE id = %s", [job.pk])
+        [raw] = cursor.fetchone()
+    assert "plain-token" not in raw
+    newer = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [newer, *settings.FIELD_ENCRYPTION_KEYS]  # a rotation
+
+    tasks.run_sync_job(job_id=str(job.pk))
+
+    assert MANAGE_URL in postmark.sent[0].text
