@@ -1,6 +1,6 @@
-"""The public API's throttle lives in ``config.throttling`` (every public endpoint of every
-app uses the same class); re-exported here for the booking views."""
+"""The public API's throttles live in ``config.throttling`` (every public endpoint of every
+app uses the same classes); re-exported here for the booking views."""
 
-from config.throttling import PublicThrottle
+from config.throttling import BookingsPerIpThrottle, BookingsPerPageThrottle, PublicThrottle
 
-__all__ = ["PublicThrottle"]
+__all__ = ["BookingsPerIpThrottle", "BookingsPerPageThrottle", "PublicThrottle"]

@@ -20,13 +20,15 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_countries import countries
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from bookings import ics, tokens
 from bookings.api.public import BookingCreateApi
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import booking_for_token
 from bookings.services.common import TokenExpired
-from config.errors import NotFound
+from config.errors import Invalid, NotFound
 from scheduling.models import LocationType, MeetingType, SchedulingPage
 
 DEFAULT_BRAND = "#2563eb"
@@ -35,12 +37,22 @@ HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 SHOWN_DETAILS = {LocationType.IN_PERSON, LocationType.CUSTOM}
 
 
+#: The booking form's hidden field (templates/bookings/meeting_type.html, static/js/booking.js).
+HONEYPOT = "website"
+
+
 @extend_schema_view(post=extend_schema(exclude=True))  # the page's, not the API's
 class PageBookingCreateApi(BookingCreateApi):
     """`POST /schedule/{page}/{meeting_type}/book/`: what the booking page's form posts,
-    the same request, answers and guarantees as the public API's create."""
+    the same request, answers and guarantees as the public API's create — plus a honeypot:
+    the form's hidden ``website`` field, which people never see and form-filling bots do."""
 
     source = Booking.Source.WEB
+
+    def post(self, request: Request, page: str, meeting_type: str) -> Response:
+        if isinstance(request.data, dict) and request.data.get(HONEYPOT):
+            raise Invalid("This booking could not be made.", {})
+        return super().post(request, page, meeting_type)
 
 
 def not_found(request: HttpRequest, what: str) -> HttpResponse:

@@ -289,6 +289,9 @@ MAX_BOOKINGS_PER_EMAIL = conf.positive_int("MAX_BOOKINGS_PER_EMAIL", 3)
 FREQUENCY_WINDOW_DAYS = conf.positive_int("FREQUENCY_WINDOW_DAYS", 30)
 MANAGE_TOKEN_GRACE = timedelta(days=conf.positive_int("MANAGE_TOKEN_GRACE_DAYS", 7))
 PUBLIC_THROTTLE_RATE = conf.throttle_rate("PUBLIC_THROTTLE_RATE", "120/min")
+# Abuse limits on booking (every attempt counts, answered 429 rate_limited past them).
+BOOKING_RATE_PER_IP = conf.throttle_rate("BOOKING_RATE_PER_IP", "20/hour")
+BOOKING_RATE_PER_PAGE = conf.throttle_rate("BOOKING_RATE_PER_PAGE", "2000/hour")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -299,7 +302,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.NumberedPages",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"public": PUBLIC_THROTTLE_RATE},
+    "DEFAULT_THROTTLE_RATES": {
+        "public": PUBLIC_THROTTLE_RATE,
+        "booking_ip": BOOKING_RATE_PER_IP,
+        "booking_page": BOOKING_RATE_PER_PAGE,
+    },
     # How many proxies sit in front (X-Forwarded-For is trusted only when this is set).
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     "EXCEPTION_HANDLER": "config.api.exception_handler",

@@ -7,6 +7,8 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("DJANGO_DEBUG", "true")
 # Tests make many requests from one address; throttling tests turn it on themselves.
 os.environ.setdefault("PUBLIC_THROTTLE_RATE", "off")
+os.environ.setdefault("BOOKING_RATE_PER_IP", "off")
+os.environ.setdefault("BOOKING_RATE_PER_PAGE", "off")
 
 from config.settings import *  # noqa: F403
 

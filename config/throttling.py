@@ -3,7 +3,8 @@
 One fixed window per rate period: ``INCR`` and ``EXPIRE`` in one MULTI/EXEC pipeline, so
 concurrent requests from many processes never lose a count (DRF's stock throttles read,
 modify and write a list in the cache, which races). Every public endpoint (pages, slots,
-bookings, manage links, waitlist) uses this one class. The rate is
+bookings, manage links, waitlist) uses this one class; booking itself is also limited per
+address and per page per period (the two subclasses below). The rate is
 ``DEFAULT_THROTTLE_RATES["public"]`` (set from ``PUBLIC_THROTTLE_RATE``; None = off), read
 per request so settings overrides apply. Redis being down lets requests through (logged):
 the API must not fail because its throttle cannot count.
@@ -79,3 +80,20 @@ class PublicThrottle(SimpleRateThrottle):
 
     def wait(self) -> float | None:
         return self.wait_seconds
+
+
+class BookingsPerIpThrottle(PublicThrottle):
+    """Bookings one address may make per period (``BOOKING_RATE_PER_IP``): one client
+    cannot fill a calendar with made-up emails, which the per-email limit alone allows."""
+
+    scope = "booking_ip"
+
+
+class BookingsPerPageThrottle(PublicThrottle):
+    """Bookings one page takes per period from everyone (``BOOKING_RATE_PER_PAGE``): a cap
+    on a distributed flood, high enough for a real team's busiest hour."""
+
+    scope = "booking_page"
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return f"throttle:{self.scope}:{view.kwargs.get('page', '')}"

@@ -26,7 +26,7 @@ from bookings.api.serializers import (
     RescheduleInputSerializer,
 )
 from bookings.models import Booking, BookingStatus
-from bookings.throttling import PublicThrottle
+from bookings.throttling import BookingsPerIpThrottle, BookingsPerPageThrottle, PublicThrottle
 from scheduling.api.public import SlotsQuerySerializer, SlotsSerializer
 from scheduling.models import MeetingType
 from scheduling.selectors import public_meeting_type, slot_days
@@ -62,6 +62,7 @@ class BookingCreateApi(PublicBookingApi):
 
     #: Where the booking says it came from (the booking page's endpoint says ``web``).
     source = Booking.Source.API
+    throttle_classes = [PublicThrottle, BookingsPerIpThrottle, BookingsPerPageThrottle]
 
     @extend_schema(
         request=BookingCreateInputSerializer,

@@ -601,7 +601,7 @@
         email: form.elements.email.value.trim(),
         answers: readAnswers(form),
       };
-      ["phone", "company", "country", "notes"].forEach(function (f) {
+      ["phone", "company", "country", "notes", "website"].forEach(function (f) {
         var v = form.elements[f].value.trim();
         if (v) body[f] = v;
       });
