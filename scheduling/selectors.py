@@ -25,8 +25,8 @@ from scheduling import cache as slot_cache
 from scheduling.eligibility import eligible_by_country
 from scheduling.engine import available_slots, explain_day
 from scheduling.engine.values import (
+    BusyTime,
     DayOverride,
-    Interval,
     MeetingRules,
     SellerCalendar,
     SlotExplanation,
@@ -166,7 +166,7 @@ def seller_calendars(
       the window can touch;
     - busy: confirmed bookings of any meeting type, widened by their own buffers
       (`blocked_start`/`blocked_end`), and external busy time (`BusyInterval`), wherever
-      they could touch a slot of the window with its buffers;
+      they could touch a slot of the window with its buffers, as one `BusyTime` each;
     - counted_starts: starts of the seller's bookings of THIS meeting type in the ISO weeks
       around the window, for the daily and weekly limits.
     `exclude_booking_id`: a booking being rescheduled neither blocks nor counts.
@@ -174,77 +174,126 @@ def seller_calendars(
     if not sellers:
         return []
     ids = [seller.id for seller in sellers]
-    reach_before = dt.timedelta(minutes=meeting_type.buffer_before)
-    reach_after = dt.timedelta(minutes=meeting_type.duration + meeting_type.buffer_after)
-    busy_from, busy_to = window_start - reach_before, window_end + reach_after
-    count_from, count_to = window_start - LIMIT_PADDING, window_end + LIMIT_PADDING
-    first_date = (window_start - DATE_PADDING).astimezone(dt.UTC).date()
-    last_date = (window_end + DATE_PADDING).astimezone(dt.UTC).date()
+    reach = _Reach.of(meeting_type, window_start, window_end)
+    rules = _weekly_rules(ids)
+    own, everyone = _day_overrides(ids, reach)
+    busy, counted = _booked_time(meeting_type, ids, reach, exclude_booking_id)
+    _add_external_busy(busy, ids, reach)
+    return [
+        SellerCalendar(
+            seller_id=seller.id,
+            timezone=seller.timezone,
+            rules=tuple(rules[key]),
+            overrides=(*own[key], *everyone),
+            busy=BusyTime.from_pairs(busy[key]),
+            counted_starts=tuple(counted[key]),
+        )
+        for seller, key in ((seller, str(seller.id)) for seller in sellers)
+    ]
 
-    rules: dict[str, list[WeeklyRule]] = defaultdict(list)
+
+class _Reach(NamedTuple):
+    """How far around a window each kind of row can matter."""
+
+    busy_from: dt.datetime  # busy time up to a slot's buffer and duration away
+    busy_to: dt.datetime
+    count_from: dt.datetime  # counted bookings: the ISO weeks around the window
+    count_to: dt.datetime
+    first_date: dt.date  # overrides: every local date the window can touch
+    last_date: dt.date
+
+    @classmethod
+    def of(cls, meeting_type: MeetingType, start: dt.datetime, end: dt.datetime) -> _Reach:
+        before = dt.timedelta(minutes=meeting_type.buffer_before)
+        after = dt.timedelta(minutes=meeting_type.duration + meeting_type.buffer_after)
+        return cls(
+            busy_from=start - before,
+            busy_to=end + after,
+            count_from=start - LIMIT_PADDING,
+            count_to=end + LIMIT_PADDING,
+            first_date=(start - DATE_PADDING).astimezone(dt.UTC).date(),
+            last_date=(end + DATE_PADDING).astimezone(dt.UTC).date(),
+        )
+
+
+#: Per seller id (as text): busy time as (start, end) epoch seconds, any order.
+BusyPairs = defaultdict[str, list[tuple[int, int]]]
+
+
+def _weekly_rules(ids: list[uuid.UUID]) -> defaultdict[str, list[WeeklyRule]]:
+    rules: defaultdict[str, list[WeeklyRule]] = defaultdict(list)
     for seller_id, weekday, start, end in AvailabilityRule.objects.filter(
         seller_id__in=ids
     ).values_list("seller_id", "weekday", "start", "end"):
         rules[str(seller_id)].append(WeeklyRule(weekday, start, end))
+    return rules
 
-    own: dict[str, list[DayOverride]] = defaultdict(list)
+
+def _day_overrides(
+    ids: list[uuid.UUID], reach: _Reach
+) -> tuple[defaultdict[str, list[DayOverride]], list[DayOverride]]:
+    """Each seller's own overrides, and those for everyone."""
+    own: defaultdict[str, list[DayOverride]] = defaultdict(list)
     everyone: list[DayOverride] = []
     for seller_id, day, from_time, to_time, available in AvailabilityOverride.objects.filter(
         Q(seller_id__in=ids) | Q(seller__isnull=True),
-        date__gte=first_date,
-        date__lte=last_date,
+        date__gte=reach.first_date,
+        date__lte=reach.last_date,
     ).values_list("seller_id", "date", "start", "end", "available"):
         override = DayOverride(day, from_time, to_time, available)
         (everyone if seller_id is None else own[str(seller_id)]).append(override)
+    return own, everyone
 
-    # Busy time is the bulk of the rows (a month of a large team is tens of thousands):
-    # it is read as text ids and epoch seconds and compared as ints (see `_instant_rows`).
-    at = _instants()
-    busy_lo, busy_hi = busy_from.timestamp(), busy_to.timestamp()
-    busy: dict[str, list[Interval]] = defaultdict(list)
-    counted: dict[str, list[dt.datetime]] = defaultdict(list)
-    wanted = Q(status=BookingStatus.CONFIRMED, blocked_start__lt=busy_to, blocked_end__gt=busy_from)
+
+def _booked_time(
+    meeting_type: MeetingType,
+    ids: list[uuid.UUID],
+    reach: _Reach,
+    exclude_booking_id: uuid.UUID | None,
+) -> tuple[BusyPairs, defaultdict[str, list[dt.datetime]]]:
+    """Busy time of confirmed bookings, and the starts that count towards the limits."""
+    wanted = Q(
+        status=BookingStatus.CONFIRMED,
+        blocked_start__lt=reach.busy_to,
+        blocked_end__gt=reach.busy_from,
+    )
     if meeting_type.daily_limit is not None or meeting_type.weekly_limit is not None:
         wanted |= Q(
             meeting_type_id=meeting_type.id,
             status__in=COUNTED_STATUSES,
-            start__gte=count_from,
-            start__lt=count_to,
+            start__gte=reach.count_from,
+            start__lt=reach.count_to,
         )
     bookings = Booking.objects.filter(wanted, seller_id__in=ids)
     if exclude_booking_id is not None:
         bookings = bookings.exclude(pk=exclude_booking_id)
-    type_id = str(meeting_type.id)
+    busy: BusyPairs = defaultdict(list)
+    counted: defaultdict[str, list[dt.datetime]] = defaultdict(list)
+    busy_lo, busy_hi = reach.busy_from.timestamp(), reach.busy_to.timestamp()
+    type_id, at = str(meeting_type.id), _instants()
     for seller_id, status, booked_type, start, blocked_start, blocked_end in _instant_rows(
         bookings,
         ["seller_id", "status", "meeting_type_id"],
         [("start", "FLOOR"), ("blocked_start", "FLOOR"), ("blocked_end", "CEIL")],
     ):
         if status == BookingStatus.CONFIRMED and blocked_start < busy_hi and blocked_end > busy_lo:
-            busy[seller_id].append(Interval(at(blocked_start), at(blocked_end)))
+            busy[seller_id].append((blocked_start, blocked_end))
         if booked_type == type_id:
             counted[seller_id].append(at(start))
+    return busy, counted
 
-    external = BusyInterval.objects.filter(seller_id__in=ids, start__lt=busy_to, end__gt=busy_from)
+
+def _add_external_busy(busy: BusyPairs, ids: list[uuid.UUID], reach: _Reach) -> None:
+    """Adds the sellers' external calendar busy time (`BusyInterval`) to `busy`."""
+    external = BusyInterval.objects.filter(
+        seller_id__in=ids, start__lt=reach.busy_to, end__gt=reach.busy_from
+    )
+    # The bulk of the rows (a month of a large team is tens of thousands): kept as they come
+    # from the cursor, (seller id, start, end) as text and epoch seconds.
     for seller_id, start, end in _instant_rows(
         external, ["seller_id"], [("start", "FLOOR"), ("end", "CEIL")]
     ):
-        busy[seller_id].append(Interval(at(start), at(end)))
-
-    calendars = []
-    for seller in sellers:
-        key = str(seller.id)
-        calendars.append(
-            SellerCalendar(
-                seller_id=seller.id,
-                timezone=seller.timezone,
-                rules=tuple(rules[key]),
-                overrides=(*own[key], *everyone),
-                busy=tuple(busy[key]),
-                counted_starts=tuple(counted[key]),
-            )
-        )
-    return calendars
+        busy[seller_id].append((start, end))
 
 
 def _instants() -> Callable[[int], dt.datetime]:
