@@ -8,6 +8,8 @@ around one start to check that the start is an offered boundary and to get its c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
 import uuid
 from collections import defaultdict
@@ -389,6 +391,13 @@ def _day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     return min(readings), max(readings)
 
 
+class SlotsAnswer(NamedTuple):
+    """The public slots answer, rendered: JSON bytes and their strong ETag (quoted)."""
+
+    body: bytes
+    etag: str
+
+
 def slot_days(
     meeting_type: MeetingType,
     start: dt.date,
@@ -398,21 +407,46 @@ def slot_days(
     now: dt.datetime,
     country: str | None = None,
     exclude_booking_id: uuid.UUID | None = None,
-) -> dict[str, Any]:
-    """The public slots answer: ``{"timezone", "duration", "days": [{"date", "slots"}]}``
-    with every date from `start` to `end` in `timezone` and slot starts in that zone.
+) -> SlotsAnswer:
+    """The public slots answer, ``{"timezone", "duration", "days": [{"date", "slots"}]}``
+    with every date from `start` to `end` in `timezone` and slot starts in that zone, as
+    JSON bytes with a strong ETag (a hash of the bytes).
 
-    Cached (see scheduling.cache): the key holds everything the answer depends on, including
-    the version token of every eligible seller, so a write never leaves a stale slot. Warm:
-    1 query (team members) plus 1–2 cache round trips; cold: at most 5 queries.
+    Cached (see scheduling.cache) under everything the answer depends on, with the version
+    tokens of the roster, of "everyone" and of every eligible seller read before computing
+    it, so a write never leaves a stale slot. Warm: no query (the caller has the meeting
+    type) and 2 cache round trips; cold: at most 5 queries.
     """
+    key = _slots_key(meeting_type, start, end, timezone, now, country, exclude_booking_id)
+    cached = slot_cache.cached_answer(key)
+    if cached is not None:
+        return SlotsAnswer(*cached)
+    # Read before the rows they vouch for: a write landing in between leaves tokens that
+    # no longer match, never an answer that looks current.
+    roster = slot_cache.versions(())
     sellers = eligible_seller_refs(meeting_type.page, country=country)
-    key = _slots_key(meeting_type, sellers, start, end, timezone, now, country, exclude_booking_id)
-    if key is not None:
-        cached = slot_cache.get(key)
-        if cached is not None:
-            return cached
+    tokens = slot_cache.versions(seller.id for seller in sellers)
+    days = _offered_days(meeting_type, sellers, start, end, timezone, now, exclude_booking_id)
+    body = json.dumps(
+        {"timezone": timezone, "duration": meeting_type.duration, "days": days},
+        separators=(",", ":"),
+    ).encode()
+    answer = SlotsAnswer(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+    if roster is not None and tokens is not None:
+        slot_cache.put_answer(key, {**tokens, slot_cache.ROSTER: roster[slot_cache.ROSTER]}, answer)
+    return answer
 
+
+def _offered_days(
+    meeting_type: MeetingType,
+    sellers: Sequence[SellerRef],
+    start: dt.date,
+    end: dt.date,
+    timezone: str,
+    now: dt.datetime,
+    exclude_booking_id: uuid.UUID | None,
+) -> list[dict[str, Any]]:
+    """Every date from `start` to `end` in `timezone` with its offered starts (ISO 8601)."""
     tz = ZoneInfo(timezone)
     window_start, _ = _day_bounds(start, tz)
     _, window_end = _day_bounds(end + dt.timedelta(days=1), tz)
@@ -432,30 +466,19 @@ def slot_days(
         listed = days.get(local.date())
         if listed is not None:
             listed.append(local.isoformat())
-    body = {
-        "timezone": timezone,
-        "duration": meeting_type.duration,
-        "days": [{"date": day.isoformat(), "slots": starts} for day, starts in days.items()],
-    }
-    if key is not None:
-        slot_cache.put(key, body)
-    return body
+    return [{"date": day.isoformat(), "slots": starts} for day, starts in days.items()]
 
 
 def _slots_key(
     meeting_type: MeetingType,
-    sellers: Sequence[SellerRef],
     start: dt.date,
     end: dt.date,
     timezone: str,
     now: dt.datetime,
     country: str | None,
     exclude_booking_id: uuid.UUID | None,
-) -> str | None:
-    """The cache key of a slots answer, or None when the cache is unreachable."""
-    tokens = slot_cache.versions(seller.id for seller in sellers)
-    if tokens is None:
-        return None
+) -> str:
+    """The cache key of a slots answer: everything it depends on but the version tokens."""
     page = meeting_type.page
     return slot_cache.response_key(
         {
@@ -465,7 +488,14 @@ def _slots_key(
                 # The rules themselves too: a queryset.update() leaves updated_at alone.
                 *astuple(meeting_rules(meeting_type)),
             ],
-            "page": [str(page.id), page.updated_at.isoformat(), page.routing, page.is_active],
+            "page": [
+                str(page.id),
+                page.updated_at.isoformat(),
+                page.routing,
+                page.is_active,
+                str(page.team_id),
+                str(page.seller_id),
+            ],
             "query": [
                 start.isoformat(),
                 end.isoformat(),
@@ -476,8 +506,6 @@ def _slots_key(
             ],
             # Minimum notice moves with the clock: an answer is reused within one minute.
             "minute": int(now.timestamp()) // slot_cache.SLOTS_CACHE_SECONDS,
-            "versions": tokens,
-            "sellers": [(str(s.id), s.timezone) for s in sellers],
         }
     )
 
