@@ -15,6 +15,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import astuple
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, NamedTuple, Protocol, cast
 from zoneinfo import ZoneInfo
 
@@ -289,13 +291,15 @@ def _add_external_busy(busy: BusyPairs, ids: list[uuid.UUID], reach: _Reach) -> 
     """Adds the sellers' external calendar busy time (`BusyInterval`) to `busy`."""
     external = BusyInterval.objects.filter(
         seller_id__in=ids, start__lt=reach.busy_to, end__gt=reach.busy_from
-    )
-    # The bulk of the rows (a month of a large team is tens of thousands): kept as they come
-    # from the cursor, (seller id, start, end) as text and epoch seconds.
-    for seller_id, start, end in _instant_rows(
-        external, ["seller_id"], [("start", "FLOOR"), ("end", "CEIL")]
-    ):
-        busy[seller_id].append((start, end))
+    ).order_by("seller_id")
+    rows = _instant_rows(external, ["seller_id"], [("start", "FLOOR"), ("end", "CEIL")])
+    # The bulk of the rows (a month of a large team is tens of thousands): grouped by seller
+    # and cut to (start, end) by groupby() and map() in C, never a Python step per row.
+    for seller_id, group in groupby(rows, key=_first):
+        busy[seller_id].extend(map(_start_end, group))
+
+
+_first, _start_end = itemgetter(0), itemgetter(1, 2)
 
 
 def _instants() -> Callable[[int], dt.datetime]:
