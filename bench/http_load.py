@@ -125,6 +125,11 @@ class Connection:
         self.reader = self.writer = None
 
 
+def always(request: Request) -> Callable[[int], Request]:
+    """`next_request` that sends the same request every time."""
+    return lambda _: request
+
+
 async def run(
     name: str,
     port: int,

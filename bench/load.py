@@ -190,8 +190,8 @@ async def scenarios(port: int, paths: tuple[str, str, str], args: argparse.Names
     print(http_load.HEADER, flush=True)
     for _ in range(args.repeat):
         for name, request in gets:
-            await http_load.run("warm-up", port, lambda n, r=request: r, **warm_up)
-            result = await http_load.run(name, port, lambda n, r=request: r, **limits)
+            await http_load.run("warm-up", port, http_load.always(request), **warm_up)
+            result = await http_load.run(name, port, http_load.always(request), **limits)
             print(result.line(), flush=True)
     bookings = booking_requests(port, slots_path, bookings_path)
     result = await http_load.run(

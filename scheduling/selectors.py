@@ -183,17 +183,20 @@ def seller_calendars(
     own, everyone = _day_overrides(ids, reach)
     busy, counted = _booked_time(meeting_type, ids, reach, exclude_booking_id)
     _add_external_busy(busy, ids, reach)
-    return [
-        SellerCalendar(
-            seller_id=seller.id,
-            timezone=seller.timezone,
-            rules=tuple(rules[key]),
-            overrides=(*own[key], *everyone),
-            busy=BusyTime.from_pairs(busy[key]),
-            counted_starts=tuple(counted[key]),
+    calendars = []
+    for seller in sellers:
+        key = str(seller.id)
+        calendars.append(
+            SellerCalendar(
+                seller_id=seller.id,
+                timezone=seller.timezone,
+                rules=tuple(rules[key]),
+                overrides=(*own[key], *everyone),
+                busy=BusyTime.from_pairs(busy[key]),
+                counted_starts=tuple(counted[key]),
+            )
         )
-        for seller, key in ((seller, str(seller.id)) for seller in sellers)
-    ]
+    return calendars
 
 
 class _Reach(NamedTuple):

@@ -53,7 +53,7 @@ def _eligibility_changed(sender: type, instance: Any, **kwargs: Any) -> None:
 
 @receiver(post_init, sender=CalendarConnection, dispatch_uid="slots_connection_loaded")
 def _connection_loaded(sender: type, instance: CalendarConnection, **kwargs: Any) -> None:
-    instance._slots_loaded_status = instance.__dict__.get("status")
+    instance._slots_loaded_status = instance.__dict__.get("status")  # type: ignore[attr-defined]
 
 
 @receiver(post_save, sender=CalendarConnection, dispatch_uid="slots_connection_saved")
@@ -64,7 +64,7 @@ def _connection_saved(
     # token refreshes save the row every hour and must not flush every page's answers.
     if created or instance.status != getattr(instance, "_slots_loaded_status", None):
         _eligibility_changed(sender, instance)
-        instance._slots_loaded_status = instance.status
+        instance._slots_loaded_status = instance.status  # type: ignore[attr-defined]
 
 
 @receiver(post_save, sender=AvailabilityOverride, dispatch_uid="slots_override_saved")

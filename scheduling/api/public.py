@@ -150,7 +150,7 @@ class PublicSlotsApi(PublicApi):
         responses=SlotsSerializer,
         operation_id="public_slots",
     )
-    def get(self, request: Request, page: str, meeting_type: str) -> Response:
+    def get(self, request: Request, page: str, meeting_type: str) -> HttpResponse:
         try:
             found = public_meeting_type(page, meeting_type)
         except MeetingType.DoesNotExist as exc:
@@ -172,6 +172,7 @@ class PublicSlotsApi(PublicApi):
 def slots_response(request: Request, answer: SlotsAnswer) -> HttpResponse:
     """The rendered answer as it is (no re-serialising of cached slots), with its strong
     ETag; 304 with no body when the client already holds it (`If-None-Match`)."""
+    response: HttpResponse
     if _matches(request.headers.get("If-None-Match", ""), answer.etag):
         response = HttpResponseNotModified()
     else:
