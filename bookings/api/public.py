@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ParseError
@@ -26,7 +27,7 @@ from bookings.api.serializers import (
 from bookings.models import Booking, BookingStatus
 from bookings.throttling import PublicThrottle
 from config.errors import Invalid
-from scheduling.api.public import SlotsQuerySerializer, SlotsSerializer
+from scheduling.api.public import SlotsQuerySerializer, SlotsSerializer, slots_response
 from scheduling.models import MeetingType
 from scheduling.selectors import public_meeting_type, slot_days
 
@@ -99,7 +100,7 @@ class BookingRescheduleSlotsApi(PublicBookingApi):
         responses=SlotsSerializer,
         operation_id="public_booking_slots",
     )
-    def get(self, request: Request, token: str) -> Response:
+    def get(self, request: Request, token: str) -> HttpResponse:
         booking = self.booking(token)
         now = timezone.now()
         if booking.status != BookingStatus.CONFIRMED or booking.start <= now:
@@ -107,7 +108,7 @@ class BookingRescheduleSlotsApi(PublicBookingApi):
         query = SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        body = slot_days(
+        answer = slot_days(
             booking.meeting_type,
             params["start"],
             params["end"],
@@ -116,7 +117,7 @@ class BookingRescheduleSlotsApi(PublicBookingApi):
             country=booking.country or None,
             exclude_booking_id=booking.pk,
         )
-        return Response(body)
+        return slots_response(request, answer)
 
 
 class BookingCancelApi(PublicBookingApi):
