@@ -212,6 +212,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2, help="runs of each GET scenario")
     args = parser.parse_args()
     django_env.setup_django()
+    from django.core.management import call_command
+
+    # Production settings serve hashed static files: the docs page needs the manifest.
+    call_command("collectstatic", interactive=False, verbosity=0)
     clean()
     slots_path, bookings_path, query = seed()
     slots_path += "?" + urllib.parse.urlencode(query)
