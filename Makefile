@@ -1,4 +1,5 @@
-# `make run` serves the embedded default; `make test` runs the suite on real PostgreSQL + Redis.
+# `make run` serves the embedded default; `make test` sets up this machine (Chromium,
+# PostgreSQL, Redis, RabbitMQ), then runs lint, mypy and the suite.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,13 +27,26 @@ run: install
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install
+.PHONY: services typecheck
+# pytest-xdist workers: the suite is xdist-safe; CI machines have 2 cores.
+WORKERS ?= 2
+
+test: services lint typecheck
+	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+# Installs Chromium and starts stopped local services where it can, then checks all are
+# reachable (and says how to start them if not).
+services: install
+	bash .ci/services
 	$(BIN)/python -m config.services
-	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

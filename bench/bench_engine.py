@@ -1,7 +1,7 @@
 """Benchmark of the slot engine alone: team slots for a month, as `GET .../slots/` asks.
 
-The targets (docs/targets.md): <= 10 ms for 50 sellers x 31 days x 8 busy events a day,
-<= 30 ms for 200.
+The target (docs/benchmarks.md) is <= 10 ms for 50 sellers x 31 days x 8 busy events a day
+(<= 30 ms for 200; the first target was 25 ms for 50).
 Each case: sellers in America/New_York working 09:00-17:00 Mon-Fri, 8 busy events a day on
 every day of the month (external events and bookings, overlapping at random), 2 counted
 bookings per working day, 30-minute meetings every 30 minutes with 10-minute buffers,

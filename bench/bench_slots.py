@@ -1,8 +1,8 @@
 """Benchmark of the whole `GET /api/v1/public/pages/{page}/{type}/slots/` request.
 
-Targets (docs/targets.md), for a 50-seller team × 31 days × 8 busy events per seller a day:
-engine ≤ 10 ms, cold request p50 ≤ 60 ms (≤ 150 ms for 200 sellers), ≤ 6 queries, warm
-request p50 ≤ 3 ms and ≤ 1 query.
+Targets (docs/benchmarks.md), for a 50-seller team × 31 days × 8 busy events per seller a day:
+engine ≤ 10 ms, cold request p50 ≤ 60 ms (≤ 150 ms for 200 sellers), warm request p50 ≤ 3 ms,
+≤ 6 queries cold and ≤ 1 warm (the first targets: 25 ms, 150 ms, 10 ms, ≤ 8 queries).
 
 Each case: a team page of N sellers in America/New_York working 09:00–17:00 Mon–Fri; on
 every day of the 31-day window, per seller, 2 confirmed bookings of the benchmarked meeting

@@ -1,21 +1,25 @@
 """Back office for bookings, their audit trail, reminders and the fallback slot locks.
 
 The booking page shows what ops need to follow up: times in UTC and in the prospect's zone,
-the routing decision, the audit trail, and which integrations need a manual sync.
+the routing decision, the audit trail, and which integrations need a manual sync. Bookings
+are added and changed through the booking services only (`bookings.admin_views`): "Add
+booking" books like the page does, and times, seller and status move only through the
+Cancel… / Reschedule… / Mark completed / Mark no-show actions.
 """
 
 import datetime as dt
-import hashlib
-import secrets
 import zoneinfo
+from functools import partial
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
 
-from bookings.models import Booking, BookingEvent, BookingStatus, Reminder, SlotLock
+from bookings.admin_views import ACTIONS, add_booking_view, booking_action_view, bulk_action
+from bookings.models import Booking, BookingEvent, Reminder, SlotLock
+from bookings.outbox.admin import SyncJobInline, retry_all_failed_syncs
 from routing.admin import pretty_json
 
 MANUAL_SYNC_FIELDS = (
@@ -84,45 +88,26 @@ class ReminderInline(admin.TabularInline):
         return False
 
 
-class BookingAdminForm(forms.ModelForm):
-    """Checks the seller is free before saving; the database constraint stays the judge."""
-
-    class Meta:
-        model = Booking
-        fields = "__all__"
-
-    def clean(self) -> dict:
-        data = super().clean()
-        meeting_type, seller = data.get("meeting_type"), data.get("seller")
-        start, end = data.get("start"), data.get("end")
-        if not (meeting_type and seller and start and end):
-            return data
-        if end <= start:
-            self.add_error("end", "The end must be after the start.")
-            return data
-        self.instance.blocked_start = start - dt.timedelta(minutes=meeting_type.buffer_before)
-        self.instance.blocked_end = end + dt.timedelta(minutes=meeting_type.buffer_after)
-        if data.get("status", BookingStatus.CONFIRMED) == BookingStatus.CONFIRMED:
-            clash = (
-                Booking.objects.filter(
-                    seller=seller,
-                    status=BookingStatus.CONFIRMED,
-                    blocked_start__lt=self.instance.blocked_end,
-                    blocked_end__gt=self.instance.blocked_start,
-                )
-                .exclude(pk=self.instance.pk)
-                .first()
-            )
-            if clash:
-                raise forms.ValidationError(
-                    f"{seller} already has a confirmed booking then ({clash}), buffers included."
-                )
-        return data
+#: What staff may edit on a booking's page: the prospect's details (an ordinary save of
+#: those fields only) and the manual-sync flags. Times, seller and status change only
+#: through the actions, which call the booking services.
+EDITABLE_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "company",
+    "country",
+    "city",
+    "answers",
+    "notes",
+    *MANUAL_SYNC_FIELDS,
+)
 
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    form = BookingAdminForm
+    change_form_template = "admin/bookings/booking/change_form.html"
+    actions = [*(bulk_action(name) for name in ACTIONS), retry_all_failed_syncs]
     list_display = (
         "name",
         "seller",
@@ -141,8 +126,7 @@ class BookingAdmin(admin.ModelAdmin):
         "meeting_type__page",
         "seller",
     )
-    search_fields = ("name", "email", "company", "phone", "=id", "=idempotency_key")
-    autocomplete_fields = ("meeting_type", "seller")
+    search_fields = ("name", "email", "company", "phone", "=id")
     date_hierarchy = "start"
     list_select_related = ("seller", "meeting_type", "meeting_type__page")
     readonly_fields = (
@@ -239,7 +223,7 @@ class BookingAdmin(admin.ModelAdmin):
             },
         ),
     )
-    inlines = [BookingEventInline, ReminderInline]
+    inlines = [BookingEventInline, ReminderInline, SyncJobInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # A select_related here switches list_select_related off: name every relation.
@@ -281,19 +265,52 @@ class BookingAdmin(admin.ModelAdmin):
     def decision_candidates(self, booking: Booking) -> str:
         return pretty_json(booking.routing_decision.candidates) if booking.routing_decision else "-"
 
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
-        return {"source": Booking.Source.ADMIN, **super().get_changeform_initial_data(request)}
+    def get_readonly_fields(self, request: HttpRequest, obj: Booking | None = None) -> list:
+        fields = [f.name for f in Booking._meta.concrete_fields if f.name not in EDITABLE_FIELDS]
+        return [*fields, *(f for f in self.readonly_fields if f not in fields)]
+
+    def get_urls(self) -> list:
+        own = [
+            path(
+                f"<path:object_id>/{name}/",
+                self.admin_site.admin_view(partial(booking_action_view, self, name=name)),
+                name=f"bookings_booking_{name}",
+            )
+            for name in ACTIONS
+        ]
+        return [*own, *super().get_urls()]
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        return add_booking_view(self, request)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        tools = [
+            (
+                action.label,
+                reverse(f"admin:bookings_booking_{name}", args=[object_id]),
+                not action.form.base_fields,
+            )
+            for name, action in ACTIONS.items()
+        ]
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "staff_actions": tools}
+        )
 
     def save_model(
         self, request: HttpRequest, obj: Booking, form: forms.Form, change: bool
     ) -> None:
-        if not change:
-            # A booking made here has no link sent yet: the hash is of a secret nobody holds,
-            # so the prospect manages it through a fresh link from a later service call.
-            obj.manage_token_hash = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
-        if obj.end:
-            obj.manage_token_expires_at = obj.end + settings.MANAGE_TOKEN_GRACE
-        super().save_model(request, obj, form, change)
+        # Only the prospect's fields reach the form: save those and nothing else.
+        changed = [name for name in form.changed_data if name in EDITABLE_FIELDS]
+        if changed:
+            obj.save(update_fields=[*changed, "updated_at"])
 
 
 @admin.register(BookingEvent)

@@ -4,3 +4,23 @@ from django.apps import AppConfig
 class BookingsConfig(AppConfig):
     name = "bookings"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Tell the layers below about bookings through the hooks they offer (they never
+        import bookings): booked time for slots, loads for routing, booked meetings for
+        free/busy sync, and slot-cache bumps when a booking changes."""
+        from bookings import selectors
+        from bookings.models import Booking, BookingStatus
+        from routing import hooks as routing_hooks
+        from scheduling import hooks as scheduling_hooks
+        from scheduling.signals import track_seller_rows
+        from sellers import hooks as sellers_hooks
+
+        scheduling_hooks.register_booked_time(
+            scheduling_hooks.BookedTime(
+                rows=selectors.booked_time_rows, blocking_status=BookingStatus.CONFIRMED
+            )
+        )
+        routing_hooks.register_load_counter(selectors.load_counts)
+        sellers_hooks.register_booked_ranges(selectors.booked_ranges)
+        track_seller_rows(Booking, uid="booking")

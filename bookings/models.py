@@ -17,6 +17,11 @@ class BookingStatus(models.TextChoices):
     NO_SHOW = "no_show", "No show"
 
 
+#: Statuses that use up a daily or weekly limit and count as a seller's load (a meeting
+#: that happened still counts).
+COUNTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+
+
 class Booking(models.Model):
     """A meeting a prospect booked with a seller.
 
@@ -55,6 +60,8 @@ class Booking(models.Model):
     location_type = models.CharField(max_length=20, choices=LocationType.choices)
     location = models.CharField(max_length=500, blank=True, help_text="Address, number or link")
     meeting_url = models.URLField(max_length=500, blank=True)
+    # A room's host link (Whereby's hostRoomUrl): for the seller's eyes only.
+    video_host_url = models.URLField(max_length=1000, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB)
 
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -191,3 +198,8 @@ class SlotLock(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# The outbox's model lives with the outbox (bookings/outbox/); importing it here registers
+# it with this app.
+from bookings.outbox.models import SyncJob  # noqa: E402, F401

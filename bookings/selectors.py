@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from bookings import tokens
-from bookings.models import Booking
+from bookings.models import COUNTED_STATUSES, Booking, BookingStatus
 from bookings.services.common import TokenExpired
 from config.errors import NotFound
+from scheduling.hooks import BookedTimeQuery
 from sellers.models import SellerMetric
 
 
@@ -94,3 +96,50 @@ def seller_metrics(*, user: Any, start: dt.date, end: dt.date) -> list[dict[str,
             entry[c] += figures[c]
         by_country[row["seller_id"]][str(row["country"] or "")] = figures
     return [entry | {"by_country": by_country[sid]} for sid, entry in out.items()]
+
+
+# --- what the layers below read through their hooks (registered in BookingsConfig.ready) ---
+def booked_time_rows(query: BookedTimeQuery) -> QuerySet[Booking]:
+    """For the slot selectors (``scheduling.hooks.BookedTime``): confirmed bookings whose
+    blocked range overlaps the busy window, plus, when a meeting type is given, its counted
+    bookings starting in the count window. One query when evaluated."""
+    wanted = Q(
+        status=BookingStatus.CONFIRMED,
+        blocked_start__lt=query.busy_to,
+        blocked_end__gt=query.busy_from,
+    )
+    if query.meeting_type_id is not None:
+        wanted |= Q(
+            meeting_type_id=query.meeting_type_id,
+            status__in=COUNTED_STATUSES,
+            start__gte=query.count_from,
+            start__lt=query.count_to,
+        )
+    rows = Booking.objects.filter(wanted, seller_id__in=query.seller_ids)
+    if query.exclude_booking_id is not None:
+        rows = rows.exclude(pk=query.exclude_booking_id)
+    return rows
+
+
+def booked_ranges(
+    seller_id: Any, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """For free/busy sync (``sellers.hooks``): the seller's confirmed meetings overlapping
+    [start, end)."""
+    return list(
+        Booking.objects.filter(
+            seller_id=seller_id, status=BookingStatus.CONFIRMED, start__lt=end, end__gt=start
+        ).values_list("start", "end")
+    )
+
+
+def load_counts(seller_ids: Sequence[Any], since: dt.datetime) -> dict[Any, int]:
+    """For routing (``routing.hooks``): bookings each seller took since ``since``."""
+    return dict(
+        Booking.objects.filter(
+            seller_id__in=seller_ids, status__in=COUNTED_STATUSES, created_at__gte=since
+        )
+        .values_list("seller_id")
+        .annotate(n=Count("id"))
+        .values_list("seller_id", "n")
+    )

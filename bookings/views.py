@@ -1,8 +1,11 @@
 """Public booking pages: server-rendered shells that talk to the public JSON API in the browser.
 
-The pages never write anything themselves. Booking, cancelling and rescheduling go through
+The pages never write anything themselves. Cancelling and rescheduling go through
 ``/api/v1/public/…`` from ``static/js/booking.js`` (session-less, so no CSRF token is
-needed); these views only read, render, and build the calendar file.
+needed); booking goes through `PageBookingCreateApi`, the public API's create view under
+the page's own URL, so page bookings are told apart (source ``web``) without a field the
+API contract would have to carry. These views only read, render, and build the calendar
+file.
 """
 
 import datetime as dt
@@ -15,19 +18,28 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django_countries import countries
+from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from bookings import tokens
+from bookings import ics, tokens
+from bookings.api.public import BookingCreateApi
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import booking_for_token
 from bookings.services.common import TokenExpired
 from config.errors import NotFound
-from integrations.email import ics
 from scheduling.models import LocationType, MeetingType, SchedulingPage
 
 DEFAULT_BRAND = "#2563eb"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Location types whose details are meant for the prospect (an address, a link).
 SHOWN_DETAILS = {LocationType.IN_PERSON, LocationType.CUSTOM}
+
+
+@extend_schema_view(post=extend_schema(exclude=True))  # the page's, not the API's
+class PageBookingCreateApi(BookingCreateApi):
+    """`POST /schedule/{page}/{meeting_type}/book/`: what the booking page's form posts,
+    the same request, answers and guarantees as the public API's create."""
+
+    source = Booking.Source.WEB
 
 
 def not_found(request: HttpRequest, what: str) -> HttpResponse:
@@ -58,7 +70,7 @@ def page_context(page: SchedulingPage) -> dict[str, object]:
     return {
         "page": page,
         "brand_color": brand_color(page),
-        "host_name": page.seller.name if page.seller_id else "",
+        "host_name": page.seller.name if page.seller else "",
     }
 
 
@@ -87,7 +99,9 @@ def meeting_type_view(request: HttpRequest, page: str, meeting_type: str) -> Htt
     config = {
         "mode": "book",
         "slotsUrl": f"{api_base}slots/",
-        "bookUrl": f"{api_base}bookings/",
+        "bookUrl": reverse(
+            "bookings:book", kwargs={"page": scheduling_page.slug, "meeting_type": mt.slug}
+        ),
         "manageUrl": reverse("bookings:manage", kwargs={"token": "TOKEN"}),
         "pageTimezone": str(scheduling_page.timezone),
         "duration": mt.duration,

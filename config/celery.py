@@ -9,4 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("meetroute")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["integrations.calendar"])  # a sub-package: not an installed app
+# Sub-packages of apps: autodiscovery looks only at each app's own tasks module.
+app.autodiscover_tasks(["bookings.outbox", "sellers.calendar"])

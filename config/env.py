@@ -8,7 +8,7 @@ import base64
 import binascii
 import re
 import zoneinfo
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlparse
 
 import environ
@@ -26,6 +26,10 @@ def fail(name: str, value: object, why: str) -> ImproperlyConfigured:
     return ImproperlyConfigured(f"{name}={value!r} is not valid: {why}")
 
 
+@overload
+def url(name: str, default: str, schemes: set[str]) -> str: ...
+@overload
+def url(name: str, default: None, schemes: set[str]) -> str | None: ...
 def url(name: str, default: str | None, schemes: set[str]) -> str | None:
     """The URL in ``name`` (or ``default``), refused unless its scheme is one of ``schemes``."""
     value = env.str(name, default=default)

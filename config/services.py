@@ -1,6 +1,7 @@
 """Fail fast, with a fix, when the test suite's PostgreSQL or Redis is not reachable.
 
-Run as ``python -m config.services`` (``make test`` does).
+Run as ``python -m config.services`` (``make test`` does, after ``.ci/services`` started
+what it could).
 """
 
 import os
@@ -10,8 +11,9 @@ from urllib.parse import urlparse
 
 HOW_TO_START = (
     "Start them with `docker compose up -d postgres redis` (RabbitMQ: `docker run -d -p "
-    "5672:5672 rabbitmq:3`), or on this machine kind with `bash .ci/run` (it starts "
-    "PostgreSQL, Redis and RabbitMQ when they are stopped)."
+    "5672:5672 rabbitmq:3`), or install Debian's postgresql, redis-server and "
+    "rabbitmq-server: `make test` starts them when they are installed but stopped (as root; "
+    "`bash .ci/services` prints the commands otherwise)."
 )
 
 

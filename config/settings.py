@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "bookings",
     "waitlist",
     "integrations",
+    "config",  # the top layer's management commands (seed_demo)
 ]
 
 MIDDLEWARE = [
@@ -177,6 +178,9 @@ else:
         env.str("EMAIL_BACKEND", default="") or "django.core.mail.backends.console.EmailBackend"
     )
 ANYMAIL = {k[len("ANYMAIL_") :]: v for k, v in env.ENVIRON.items() if k.startswith("ANYMAIL_")}
+# Optional SMTP fallback (design 002): used when the ESP refuses a message or its circuit is
+# open. smtp://user:pass@host:587 (STARTTLS) or smtps://…:465.
+EMAIL_FALLBACK_URL = conf.url("EMAIL_FALLBACK_URL", None, {"smtp", "smtps", "submission"})
 
 # Providers: each is on only when its credentials are set.
 GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
@@ -206,6 +210,8 @@ CALENDAR_SYNC_DAYS = conf.positive_int("CALENDAR_SYNC_DAYS", 60)
 # Service-account mode: one shared company calendar instead of per-seller OAuth.
 GOOGLE_SERVICE_ACCOUNT_FILE = env.str("GOOGLE_SERVICE_ACCOUNT_FILE", default="")
 GOOGLE_SHARED_CALENDAR_ID = env.str("GOOGLE_SHARED_CALENDAR_ID", default="")
+# Domain-wide delegation: the Workspace user the service account acts as (attendees, Meet).
+GOOGLE_IMPERSONATE_USER = env.str("GOOGLE_IMPERSONATE_USER", default="")
 if bool(GOOGLE_SERVICE_ACCOUNT_FILE) != bool(GOOGLE_SHARED_CALENDAR_ID):
     raise ImproperlyConfigured(
         "GOOGLE_SERVICE_ACCOUNT_FILE and GOOGLE_SHARED_CALENDAR_ID must be set together"
@@ -237,8 +243,13 @@ MS_TENANT_ID = env.str("MS_TENANT_ID", default="")
 MS_CLIENT_ID = env.str("MS_CLIENT_ID", default="")
 MS_CLIENT_SECRET = env.str("MS_CLIENT_SECRET", default="")
 MS_GRAPH_URL = env.str("MS_GRAPH_URL", default="https://graph.microsoft.com/v1.0")
+# A user (UPN) check_providers looks up to probe the Teams application access policy.
+MS_CHECK_USER = env.str("MS_CHECK_USER", default="")
 MS_AUTHORITY_URL = env.str("MS_AUTHORITY_URL", default="https://login.microsoftonline.com")
-JITSI_DOMAIN = env.str("JITSI_DOMAIN", default="meet.jit.si")
+JITSI_DOMAIN = env.str("JITSI_DOMAIN", default="")
+WHEREBY_API_KEY = env.str("WHEREBY_API_KEY", default="")
+WHEREBY_API_URL = env.str("WHEREBY_API_URL", default="https://api.whereby.dev/v1")
+WHEREBY_ROOM_MODE = env.str("WHEREBY_ROOM_MODE", default="normal")
 
 # Booking rules defaults (a meeting type may override them).
 MAX_BOOKINGS_PER_EMAIL = conf.positive_int("MAX_BOOKINGS_PER_EMAIL", 3)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from integrations.admin_views import provider_check_view
 from scheduling.admin_views import explain_view
 from scheduling.api.urls_public import fallback_urlpatterns as public_fallback
 from scheduling.views import HomeView
@@ -18,8 +19,13 @@ urlpatterns = [
         admin.site.admin_view(explain_view),
         name="scheduling_explain",
     ),
+    path(
+        "admin/providers/check/",
+        admin.site.admin_view(provider_check_view),
+        name="provider_check",
+    ),
     path("admin/", admin.site.urls),
-    path("integrations/google/", include("integrations.calendar.urls")),
+    path("integrations/google/", include("sellers.calendar.urls")),
     path("schedule/", include("bookings.urls")),
     path("", HomeView.as_view(), name="home"),
     # Keep last: the contract's 404 envelope for any other path under the public API.

@@ -116,6 +116,52 @@ def check_provider_values(app_configs: object = None, **kwargs: object) -> list[
 
 
 @register(TAG)
+def check_video_and_email_values(app_configs: object = None, **kwargs: object) -> list[Error]:
+    errors = []
+    mode = getattr(settings, "WHEREBY_ROOM_MODE", "normal")
+    if getattr(settings, "WHEREBY_API_KEY", "") and mode not in ("normal", "group"):
+        errors.append(
+            Error(
+                f"WHEREBY_ROOM_MODE={mode!r} is not a Whereby room mode.",
+                hint="'normal' (up to 4 participants) or 'group'.",
+                id="integrations.E007",
+            )
+        )
+    jitsi = getattr(settings, "JITSI_DOMAIN", "")
+    if jitsi and ("/" in jitsi.removeprefix("https://") or " " in jitsi):
+        errors.append(
+            Error(
+                f"JITSI_DOMAIN={jitsi!r} should be a host name.",
+                hint="e.g. meet.example.org — a Jitsi server where rooms open without a "
+                "moderator login (meet.jit.si needs one).",
+                id="integrations.E008",
+            )
+        )
+    impersonate = getattr(settings, "GOOGLE_IMPERSONATE_USER", "")
+    if impersonate and not getattr(settings, "GOOGLE_SERVICE_ACCOUNT_FILE", ""):
+        errors.append(
+            Error(
+                "GOOGLE_IMPERSONATE_USER is set but GOOGLE_SERVICE_ACCOUNT_FILE is not.",
+                hint="Impersonation is for service-account mode; set the key file too, or "
+                "unset GOOGLE_IMPERSONATE_USER.",
+                id="integrations.E009",
+            )
+        )
+    if getattr(settings, "EMAIL_FALLBACK_URL", None) and not str(
+        getattr(settings, "EMAIL_BACKEND", "")
+    ).startswith("anymail."):
+        errors.append(
+            Error(
+                "EMAIL_FALLBACK_URL is set but EMAIL_BACKEND is not an anymail ESP.",
+                hint="The SMTP fallback backs up an ESP: set EMAIL_BACKEND to an anymail "
+                "backend, or send by SMTP alone with EMAIL_URL.",
+                id="integrations.E010",
+            )
+        )
+    return errors
+
+
+@register(TAG)
 def check_email_backend(app_configs: object = None, **kwargs: object) -> list[Error]:
     backend = getattr(settings, "EMAIL_BACKEND", "")
     match = re.match(r"^anymail\.backends\.(\w+)\.", backend)

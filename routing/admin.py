@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from routing.models import RoutingDecision, RoutingRule, RoutingState
-from scheduling.admin import SchedulingPageAdmin
+from scheduling.admin import add_page_inlines
 
 
 def pretty_json(value: object) -> str:
@@ -40,8 +40,8 @@ class RoutingRuleInline(admin.TabularInline):
     autocomplete_fields = ("target_page", "target_team", "target_seller")
 
 
-# scheduling does not import routing (dependencies run one way): routing adds its inline.
-SchedulingPageAdmin.inlines = [*SchedulingPageAdmin.inlines, RoutingRuleInline]
+# scheduling does not import routing (dependencies run one way): its hook takes our inline.
+add_page_inlines(RoutingRuleInline)
 
 
 @admin.register(RoutingRule)

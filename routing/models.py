@@ -7,6 +7,16 @@ from scheduling.models import SchedulingPage
 from sellers.models import Seller, Team
 
 
+class RoutingStrategy(models.TextChoices):
+    """What a page's ``routing`` setting may say (``SchedulingPage.routing`` stores the value;
+    routing declares the choices to scheduling in ``RoutingConfig.ready()``)."""
+
+    ROUND_ROBIN = "round_robin", "Round robin"
+    LOWEST_LOAD = "lowest_load", "Lowest load"
+    BY_COUNTRY = "by_country", "By country / region"
+    WEIGHTED = "weighted", "Weighted"
+
+
 class RoutingState(models.Model):
     """The round-robin cursor of one pool (a page or a team), advanced under a row lock."""
 

@@ -10,10 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count
 from django.utils import timezone
 
-from bookings.models import Booking, BookingStatus
+from routing import hooks
 from routing.models import RoutingDecision, RoutingRule, RoutingState
 from routing.rules import RuleSpec, first_matching
 from routing.strategies import CandidateStats, Choice, Fixed, RoutingContext, get_strategy
@@ -24,7 +23,6 @@ from sellers.models import Seller, TeamMembership
 
 #: Load and weighted shares count the bookings made in this many trailing days.
 LOAD_WINDOW = dt.timedelta(days=30)
-LOAD_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
 
 @dataclass
@@ -121,12 +119,7 @@ def candidate_stats(
     now = now or timezone.now()
     since = now - LOAD_WINDOW
     ids = [s.pk for s in sellers]
-    loads = dict(
-        Booking.objects.filter(seller_id__in=ids, status__in=LOAD_STATUSES, created_at__gte=since)
-        .values_list("seller_id")
-        .annotate(n=Count("id"))
-        .values_list("seller_id", "n")
-    )
+    loads = hooks.loads(ids, since)
     joined: dict[Any, dt.datetime] = {}
     if team_id is not None and with_arrival:
         joined = dict(

@@ -237,7 +237,7 @@ class ByCountry:
 
 
 class Fixed:
-    """A personal page (or a rule naming one seller): always that seller."""
+    """A personal page, a rule naming one seller, or a seller staff chose: always them."""
 
     name = "fixed"
 
@@ -247,7 +247,7 @@ class Fixed:
         ranked = sorted(candidates, key=lambda c: c.seller_id)
         return Choice(
             order=tuple(c.seller_id for c in ranked),
-            reason=f"personal page: {_label(ranked[0])}",
+            reason=f"fixed seller: {_label(ranked[0])}",
             figures=_base_figures(candidates),
         )
 

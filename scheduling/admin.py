@@ -1,13 +1,14 @@
 """Back office for booking pages, meeting types and working hours."""
 
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
 from scheduling.models import AvailabilityOverride, AvailabilityRule, MeetingType, SchedulingPage
-from sellers.admin import SellerAdmin
+from sellers.admin import add_seller_inlines
 
 
 class AvailabilityRuleInline(admin.TabularInline):
@@ -26,7 +27,7 @@ class AvailabilityOverrideInline(admin.TabularInline):
 
 
 # Working hours first, then overrides, then the seller's own inlines (calendars).
-SellerAdmin.inlines = [AvailabilityRuleInline, AvailabilityOverrideInline, *SellerAdmin.inlines]
+add_seller_inlines(AvailabilityRuleInline, AvailabilityOverrideInline)
 
 
 class MeetingTypeInline(admin.StackedInline):
@@ -41,6 +42,15 @@ class MeetingTypeInline(admin.StackedInline):
         ("min_notice", "max_days_ahead", "daily_limit", "weekly_limit"),
         "questions",
     )
+
+
+_EXTRA_PAGE_INLINES: list[type[InlineModelAdmin]] = []
+
+
+def add_page_inlines(*inlines: type[InlineModelAdmin]) -> None:
+    """Hook for the apps above scheduling: show these inlines on a page's admin page, after
+    its own (meeting types). Idempotent; call from the app's own ``admin`` module."""
+    _EXTRA_PAGE_INLINES.extend(i for i in inlines if i not in _EXTRA_PAGE_INLINES)
 
 
 @admin.register(SchedulingPage)
@@ -59,6 +69,9 @@ class SchedulingPageAdmin(admin.ModelAdmin):
         ("Timestamps", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     inlines = [MeetingTypeInline]
+
+    def get_inlines(self, request: HttpRequest, obj: SchedulingPage | None) -> list[type]:
+        return [*self.inlines, *_EXTRA_PAGE_INLINES]
 
     @admin.display(description="owner")
     def owner(self, page: SchedulingPage) -> str:

@@ -4,6 +4,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from scheduling import hooks
 from scheduling.validators import (
     validate_page_slug,
     validate_questions,
@@ -11,13 +12,6 @@ from scheduling.validators import (
 )
 from sellers.fields import TimezoneField
 from sellers.models import Seller, Team
-
-
-class RoutingStrategy(models.TextChoices):
-    ROUND_ROBIN = "round_robin", "Round robin"
-    LOWEST_LOAD = "lowest_load", "Lowest load"
-    BY_COUNTRY = "by_country", "By country / region"
-    WEIGHTED = "weighted", "Weighted"
 
 
 class SchedulingPage(models.Model):
@@ -40,8 +34,11 @@ class SchedulingPage(models.Model):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.CASCADE, related_name="pages"
     )
+    # The strategies are routing's (scheduling.hooks.register_strategies): a plain value here.
     routing = models.CharField(
-        max_length=20, choices=RoutingStrategy.choices, default=RoutingStrategy.ROUND_ROBIN
+        max_length=20,
+        choices=hooks.strategy_choices,
+        default=hooks.default_strategy,
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -73,6 +70,7 @@ class LocationType(models.TextChoices):
     ZOOM = "zoom", "Zoom"
     TEAMS = "teams", "Microsoft Teams"
     JITSI = "jitsi", "Jitsi"
+    WHEREBY = "whereby", "Whereby"
     PHONE = "phone", "Phone call"
     IN_PERSON = "in_person", "In person"
     CUSTOM = "custom", "Custom"

@@ -24,8 +24,8 @@ from django.db import connections
 from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from bookings.models import Booking, BookingStatus
 from scheduling import cache as slot_cache
+from scheduling import hooks
 from scheduling.eligibility import eligible_by_country
 from scheduling.engine import available_slots, explain_day
 from scheduling.engine.values import (
@@ -40,7 +40,6 @@ from scheduling.models import (
     AvailabilityOverride,
     AvailabilityRule,
     MeetingType,
-    RoutingStrategy,
     SchedulingPage,
 )
 from sellers.models import BusyInterval, Seller
@@ -52,8 +51,6 @@ SlotMap = dict[dt.datetime, tuple[uuid.UUID, ...]]
 LIMIT_PADDING = dt.timedelta(days=8)
 #: Local dates of the window in any zone lie within a day of its UTC dates.
 DATE_PADDING = dt.timedelta(days=1)
-#: Statuses that use up a daily or weekly limit (a meeting that happened still counts).
-COUNTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
 
 def meeting_rules(meeting_type: MeetingType) -> MeetingRules:
@@ -114,7 +111,7 @@ def eligible_sellers(page: SchedulingPage, *, country: str | None = None) -> lis
         seller = page.seller
         return [seller] if seller is not None and seller.is_active else []
     sellers = list(_team_members(page))
-    if page.routing == RoutingStrategy.BY_COUNTRY:
+    if hooks.narrows_by_country(page.routing):
         sellers = eligible_by_country(sellers, country)
     return sellers
 
@@ -140,7 +137,7 @@ def eligible_seller_refs(page: SchedulingPage, *, country: str | None = None) ->
         SellerRef(*row)
         for row in _team_members(page).values_list("id", "timezone", "country", "region")
     ]
-    if page.routing == RoutingStrategy.BY_COUNTRY:
+    if hooks.narrows_by_country(page.routing):
         refs = eligible_by_country(refs, country)
     return refs
 
@@ -258,32 +255,31 @@ def _booked_time(
     reach: _Reach,
     exclude_booking_id: uuid.UUID | None,
 ) -> tuple[BusyPairs, defaultdict[str, list[dt.datetime]]]:
-    """Busy time of confirmed bookings, and the starts that count towards the limits."""
-    wanted = Q(
-        status=BookingStatus.CONFIRMED,
-        blocked_start__lt=reach.busy_to,
-        blocked_end__gt=reach.busy_from,
-    )
-    if meeting_type.daily_limit is not None or meeting_type.weekly_limit is not None:
-        wanted |= Q(
-            meeting_type_id=meeting_type.id,
-            status__in=COUNTED_STATUSES,
-            start__gte=reach.count_from,
-            start__lt=reach.count_to,
-        )
-    bookings = Booking.objects.filter(wanted, seller_id__in=ids)
-    if exclude_booking_id is not None:
-        bookings = bookings.exclude(pk=exclude_booking_id)
+    """Busy time of booked meetings, and the starts that count towards the limits (from the
+    source the bookings app registers, `hooks.booked_time`)."""
     busy: BusyPairs = defaultdict(list)
     counted: defaultdict[str, list[dt.datetime]] = defaultdict(list)
+    source = hooks.booked_time()
+    if source is None:
+        return busy, counted
+    limited = meeting_type.daily_limit is not None or meeting_type.weekly_limit is not None
+    query = hooks.BookedTimeQuery(
+        seller_ids=ids,
+        busy_from=reach.busy_from,
+        busy_to=reach.busy_to,
+        meeting_type_id=meeting_type.id if limited else None,
+        count_from=reach.count_from,
+        count_to=reach.count_to,
+        exclude_booking_id=exclude_booking_id,
+    )
     busy_lo, busy_hi = reach.busy_from.timestamp(), reach.busy_to.timestamp()
-    type_id, at = str(meeting_type.id), _instants()
+    blocking, type_id, at = source.blocking_status, str(meeting_type.id), _instants()
     for seller_id, status, booked_type, start, blocked_start, blocked_end in _instant_rows(
-        bookings,
+        source.rows(query),
         ["seller_id", "status", "meeting_type_id"],
         [("start", "FLOOR"), ("blocked_start", "FLOOR"), ("blocked_end", "CEIL")],
     ):
-        if status == BookingStatus.CONFIRMED and blocked_start < busy_hi and blocked_end > busy_lo:
+        if status == blocking and blocked_start < busy_hi and blocked_end > busy_lo:
             busy[seller_id].append((blocked_start, blocked_end))
         if booked_type == type_id:
             counted[seller_id].append(at(start))
@@ -508,7 +504,7 @@ def _slots_key(
                 end.isoformat(),
                 timezone,
                 # The country only matters where it picks the sellers.
-                country if page.routing == RoutingStrategy.BY_COUNTRY else None,
+                country if hooks.narrows_by_country(page.routing) else None,
                 exclude_booking_id,
             ],
             # Minimum notice moves with the clock: an answer is reused within one minute.

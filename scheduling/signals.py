@@ -4,36 +4,49 @@ Pages and meeting types need nothing here: their `updated_at` and rules are part
 response key. Who is eligible (memberships, a seller's own fields, calendar connections)
 bumps the roster token as well as the sellers concerned, because a cached answer only
 holds the tokens of the sellers it found eligible. Bulk writes (`update()`, `bulk_create`)
-send no signals: their callers call `scheduling.cache.bump_sellers`.
+send no signals: their callers call `scheduling.cache.bump_sellers`, or, below scheduling,
+send `sellers.hooks.busy_changed`. Apps above scheduling have their rows tracked with
+`track_seller_rows` (bookings: `Booking`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.dispatch import receiver
 
-from bookings.models import Booking
 from scheduling.cache import bump_global, bump_roster, bump_sellers
 from scheduling.models import AvailabilityOverride, AvailabilityRule
+from sellers.hooks import busy_changed
 from sellers.models import BusyInterval, CalendarConnection, Seller, Team, TeamMembership
 
 
-@receiver(post_save, sender=Booking, dispatch_uid="slots_booking_saved")
-@receiver(post_delete, sender=Booking, dispatch_uid="slots_booking_deleted")
 @receiver(post_save, sender=AvailabilityRule, dispatch_uid="slots_rule_saved")
 @receiver(post_delete, sender=AvailabilityRule, dispatch_uid="slots_rule_deleted")
 @receiver(post_save, sender=BusyInterval, dispatch_uid="slots_busy_saved")
 @receiver(post_delete, sender=BusyInterval, dispatch_uid="slots_busy_deleted")
 def _seller_row_changed(sender: type, instance: Any, **kwargs: Any) -> None:
-    # A booking moved to another seller frees time of the seller it was loaded with.
+    # A row moved to another seller frees time of the seller it was loaded with.
     bump_sellers([instance.seller_id, getattr(instance, "_slots_loaded_seller_id", None)])
 
 
-@receiver(post_init, sender=Booking, dispatch_uid="slots_booking_loaded")
-def _booking_loaded(sender: type, instance: Booking, **kwargs: Any) -> None:
+def _row_loaded(sender: type, instance: Any, **kwargs: Any) -> None:
     instance._slots_loaded_seller_id = instance.__dict__.get("seller_id")
+
+
+def track_seller_rows(model: type[Model], *, uid: str) -> None:
+    """Hook for the apps above: bump the slot cache of a ``model`` row's seller (and of the
+    seller it was loaded with) whenever one is saved or deleted. Idempotent."""
+    post_init.connect(_row_loaded, sender=model, dispatch_uid=f"slots_{uid}_loaded")
+    post_save.connect(_seller_row_changed, sender=model, dispatch_uid=f"slots_{uid}_saved")
+    post_delete.connect(_seller_row_changed, sender=model, dispatch_uid=f"slots_{uid}_deleted")
+
+
+@receiver(busy_changed, dispatch_uid="slots_busy_bulk_changed")
+def _busy_bulk_changed(sender: object, seller_ids: list[Any], **kwargs: Any) -> None:
+    bump_sellers(seller_ids)
 
 
 @receiver(post_save, sender=Seller, dispatch_uid="slots_seller_saved")

@@ -3,17 +3,23 @@
 Calendar tokens are never shown: the token columns are excluded from every form and
 deferred in every queryset, so the admin neither displays, edits nor even decrypts them (a
 deferred field is also left out of ``save()``, so editing a connection keeps its tokens).
-Working hours and overrides are added to the seller's page by ``scheduling.admin``:
-dependencies run one way, and sellers does not import scheduling.
+Apps above sellers add inlines to the seller's page through ``add_seller_inlines`` (the
+explicit hook; scheduling adds working hours and overrides): dependencies run one way, and
+sellers does not import them.
 """
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.contrib.admin.options import InlineModelAdmin
+from django.db.models import BLANK_CHOICE_DASH, BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
+from integrations.calendar import service_account
 from sellers.models import (
     BusyInterval,
     CalendarConnection,
@@ -24,6 +30,28 @@ from sellers.models import (
 )
 
 SECRET_FIELDS = ("access_token", "refresh_token", "channel_token")
+#: The calendar providers something syncs today. Outlook stays in the model's choices (no
+#: migration) but cannot be picked until its adapter is built: nothing would read or write
+#: it, so every booking of its seller would be flagged for manual sync.
+BUILT_PROVIDERS = (CalendarConnection.Provider.GOOGLE,)
+
+
+class CalendarConnectionForm(forms.ModelForm):
+    """Offers only the providers that sync; keeps an existing row's own provider so the
+    row can still be edited."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("provider")
+        if not isinstance(field, forms.ChoiceField):  # not on this form (read-only)
+            return
+        keep = {*BUILT_PROVIDERS, self.instance.provider if self.instance.pk else ""}
+        offered = [*BLANK_CHOICE_DASH, *CalendarConnection.Provider.choices]
+        field.choices = [(value, label) for value, label in offered if value in keep]
+        field.error_messages["invalid_choice"] = (
+            "“%(value)s” cannot be chosen yet: only Google Calendar is synced today "
+            "(Outlook / Microsoft 365 support is not built)."
+        )
 
 
 def connections_without_secrets(queryset: QuerySet) -> QuerySet:
@@ -35,29 +63,42 @@ def connections_without_secrets(queryset: QuerySet) -> QuerySet:
     )
 
 
-@admin.display(boolean=True, description="token stored")
-def token_stored(connection: CalendarConnection) -> bool:
-    return bool(getattr(connection, "has_token", False))
+class TokenStoredColumn:
+    """A ``token_stored`` column, named by string so ``fields`` stays a list of names."""
+
+    @admin.display(boolean=True, description="token stored")
+    def token_stored(self, connection: CalendarConnection) -> bool:
+        return bool(getattr(connection, "has_token", False))
 
 
-class CalendarConnectionInline(admin.TabularInline):
+class CalendarConnectionInline(TokenStoredColumn, admin.TabularInline):
     model = CalendarConnection
+    form = CalendarConnectionForm
     extra = 0
     fields = (
         "provider",
         "account_email",
         "status",
         "write_calendar_id",
-        token_stored,
+        "token_stored",
         "token_expires_at",
         "last_synced_at",
         "last_error",
     )
-    readonly_fields = (token_stored, "token_expires_at", "last_synced_at", "last_error")
+    readonly_fields = ("token_stored", "token_expires_at", "last_synced_at", "last_error")
     show_change_link = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return connections_without_secrets(super().get_queryset(request))
+
+
+_EXTRA_SELLER_INLINES: list[type[InlineModelAdmin]] = []
+
+
+def add_seller_inlines(*inlines: type[InlineModelAdmin]) -> None:
+    """Hook for the apps above sellers: show these inlines on the seller's admin page,
+    before its own. Idempotent; call from the app's own ``admin`` module."""
+    _EXTRA_SELLER_INLINES.extend(i for i in inlines if i not in _EXTRA_SELLER_INLINES)
 
 
 @admin.register(Seller)
@@ -94,6 +135,10 @@ class SellerAdmin(admin.ModelAdmin):
     )
     inlines = [CalendarConnectionInline]
 
+    def get_inlines(self, request: HttpRequest, obj: Seller | None) -> list[type]:
+        # Inlines of the apps above first (working hours read best before the calendars).
+        return [*_EXTRA_SELLER_INLINES, *self.inlines]
+
     @admin.display(description="why is this slot unavailable?")
     def slot_explanation(self, seller: Seller) -> str:
         """Link to the admin page that explains each candidate start of a day."""
@@ -111,6 +156,9 @@ class SellerAdmin(admin.ModelAdmin):
         (a broken calendar keeps the seller out of routing until reconnected)."""
         if seller.pk is None or seller._state.adding:
             return "Save the seller first, then connect a calendar."
+        note = service_account.mode_note()
+        if note:  # the shared calendar takes every seller's meetings
+            return format_html("<p>{}</p>", note)
         rows = format_html_join(
             "",
             "<li>{} · {} — <strong>{}</strong>, last sync {}{}</li>",
@@ -156,7 +204,7 @@ class TeamAdmin(admin.ModelAdmin):
 
     @admin.display(description="members", ordering="member_count")
     def member_count(self, team: Team) -> int:
-        return team.member_count
+        return team.member_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(TeamMembership)
@@ -169,13 +217,14 @@ class TeamMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarConnection)
-class CalendarConnectionAdmin(admin.ModelAdmin):
+class CalendarConnectionAdmin(TokenStoredColumn, admin.ModelAdmin):
+    form = CalendarConnectionForm
     list_display = (
         "account_email",
         "seller",
         "provider",
         "status",
-        token_stored,
+        "token_stored",
         "token_expires_at",
         "last_synced_at",
         "channel_expires_at",
@@ -187,7 +236,7 @@ class CalendarConnectionAdmin(admin.ModelAdmin):
     exclude = SECRET_FIELDS
     readonly_fields = (
         "id",
-        token_stored,
+        "token_stored",
         "token_expires_at",
         "scopes",
         "sync_token",
@@ -206,7 +255,7 @@ class CalendarConnectionAdmin(admin.ModelAdmin):
             "Sync (managed by the system)",
             {
                 "fields": (
-                    token_stored,
+                    "token_stored",
                     "token_expires_at",
                     "scopes",
                     "sync_token",

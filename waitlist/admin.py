@@ -70,7 +70,7 @@ class WaitlistSlotAdmin(admin.ModelAdmin):
 
     @admin.display(description="entries", ordering="waiting")
     def waiting(self, slot: WaitlistSlot) -> int:
-        return slot.waiting
+        return slot.waiting  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 class WaitlistTokenInline(admin.TabularInline):

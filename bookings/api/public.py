@@ -54,6 +54,9 @@ class PublicBookingApi(APIView):
 class BookingCreateApi(PublicBookingApi):
     """Book a slot. ``Idempotency-Key``: the same key and body replay the first answer."""
 
+    #: Where the booking says it came from (the booking page's endpoint says ``web``).
+    source = Booking.Source.API
+
     @extend_schema(
         request=BookingCreateSerializer,
         responses={201: CreatedBookingSerializer},
@@ -77,7 +80,7 @@ class BookingCreateApi(PublicBookingApi):
             email=data.get("email"),
             answers=data.get("answers"),
             idempotency_key=request.headers.get("Idempotency-Key"),
-            source=Booking.Source.API,
+            source=self.source,
             **{name: data.get(name, "") for name in fields},
         )
         context = {"manage_token": result.manage_token}
@@ -136,7 +139,7 @@ class BookingCancelApi(PublicBookingApi):
             reason = ""
         if not isinstance(reason, str) or len(reason) > 2000:
             raise Invalid("Some fields are not valid.", {"reason": ["At most 2000 characters."]})
-        cancelled = services.cancel_booking(booking=booking, reason=reason, actor="prospect")
+        cancelled = services.cancel_booking(booking=booking, reason=reason)
         return self.answer(cancelled, token)
 
 
@@ -155,7 +158,6 @@ class BookingRescheduleApi(PublicBookingApi):
             booking=booking,
             start=parse_datetime(data.get("start")),
             timezone=data.get("timezone"),
-            actor="prospect",
             manage_token=token,
         )
         moved = selectors.booking_for_token(token)  # fresh, with its relations

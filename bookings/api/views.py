@@ -24,11 +24,6 @@ from bookings.api.serializers import (
 from bookings.models import Booking
 
 
-def actor_of(request: Request) -> str:
-    user = request.user
-    return f"{'staff' if user.is_staff else 'seller'}:{user.get_username()}"
-
-
 class BookingViewSet(viewsets.ReadOnlyModelViewSet):
     """Bookings: staff see all, a seller their own. Filters: ``seller``, ``status``,
     ``email``, ``start_after``, ``start_before`` (datetimes with an offset)."""
@@ -61,20 +56,20 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
         booking = services.cancel_booking(
             booking=self.get_object(),
             reason=data.validated_data.get("reason", ""),
-            actor=actor_of(request),
+            actor=request.user,
         )
         return self._reload(booking)
 
     @extend_schema(request=None, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
-        booking = services.complete_booking(booking=self.get_object(), actor=actor_of(request))
+        booking = services.complete_booking(booking=self.get_object(), actor=request.user)
         return self._reload(booking)
 
     @extend_schema(request=None, responses=BookingSerializer)
     @action(detail=True, methods=["post"], url_path="no_show")
     def no_show(self, request: Request, pk: str | None = None) -> Response:
-        booking = services.mark_no_show(booking=self.get_object(), actor=actor_of(request))
+        booking = services.mark_no_show(booking=self.get_object(), actor=request.user)
         return self._reload(booking)
 
 

@@ -1,4 +1,5 @@
-"""What the booking use cases share: errors, the free-seller check, the guarded insert loop."""
+"""What the booking use cases share: errors, the free-seller check, and `assign`, the one
+guarded write (lock → re-check → live check → write) that create and reschedule go through."""
 
 from __future__ import annotations
 
@@ -7,21 +8,24 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 
 from bookings import locks
-from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.models import COUNTED_STATUSES, Booking, BookingEvent, BookingStatus
 from config.errors import DomainError, Invalid
 from routing import services as routing
 from routing.models import RoutingDecision
 from routing.strategies import CandidateStats, Choice
 from scheduling.engine import available_slots
 from scheduling.models import MeetingType
-from scheduling.selectors import COUNTED_STATUSES, meeting_rules, seller_calendars
+from scheduling.selectors import meeting_rules, seller_calendars
 from sellers.models import BusyInterval, CalendarConnection, Seller
 
 logger = logging.getLogger(__name__)
@@ -52,6 +56,67 @@ class TokenExpired(DomainError):
 
 class DuplicateIdempotencyKey(Exception):
     """Another request committed the same Idempotency-Key first (resolved to a replay)."""
+
+
+#: Who a service acts for: a signed-in user (staff or seller), or None for the party the
+#: use case serves by default (the prospect booking or managing, the system finishing).
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+def signed_in(actor: Actor) -> bool:
+    """Whether a signed-in user (staff or seller) acts, rather than the default party."""
+    return actor is not None and actor.is_authenticated
+
+
+def actor_label(actor: Actor, default: str) -> str:
+    """What ``BookingEvent.actor`` records: ``staff:<username>``, ``seller:<username>`` or
+    ``default`` when nobody signed in acted."""
+    if actor is None or not signed_in(actor):
+        return default
+    role = "staff" if getattr(actor, "is_staff", False) else "seller"
+    return f"{role}:{actor.get_username()}"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A meeting's time and the range it blocks: the meeting widened by its buffers, which
+    the exclusion constraint keeps free of overlap per seller."""
+
+    start: dt.datetime
+    end: dt.datetime
+    blocked_start: dt.datetime
+    blocked_end: dt.datetime
+
+    @classmethod
+    def of(cls, meeting_type: MeetingType, start: dt.datetime) -> Slot:
+        end = start + dt.timedelta(minutes=meeting_type.duration)
+        return cls(
+            start=start,
+            end=end,
+            blocked_start=start - dt.timedelta(minutes=meeting_type.buffer_before),
+            blocked_end=end + dt.timedelta(minutes=meeting_type.buffer_after),
+        )
+
+
+#: Writes the booking for the seller (row-locked, re-checked) with its routing decision.
+Write = Callable[[Seller, RoutingDecision | None], Booking]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What ``assign`` re-checks for every candidate before it calls ``write``.
+
+    ``moving``: the booking being moved, whose own time and calendar event do not count
+    against it. ``check_limits`` False (a staff override) skips the daily/weekly limits,
+    never the overlap checks. ``with_calendar``: the sellers worth a live calendar check.
+    """
+
+    meeting_type: MeetingType
+    slot: Slot
+    write: Write
+    with_calendar: frozenset[Any]
+    moving: Booking | None = None
+    check_limits: bool = True
 
 
 class _Busy(Exception):
@@ -104,27 +169,33 @@ def seller_is_free(
     *,
     seller: Seller,
     meeting_type: MeetingType,
-    start: dt.datetime,
-    blocked_start: dt.datetime,
-    blocked_end: dt.datetime,
+    slot: Slot,
     exclude_booking_id: Any = None,
+    check_limits: bool = True,
 ) -> bool:
     """The re-check under the seller's row lock: no confirmed booking or external busy
     time in the blocked range, daily/weekly limits not reached (2–4 queries)."""
     overlapping = Booking.objects.filter(
         seller=seller,
         status=BookingStatus.CONFIRMED,
-        blocked_start__lt=blocked_end,
-        blocked_end__gt=blocked_start,
+        blocked_start__lt=slot.blocked_end,
+        blocked_end__gt=slot.blocked_start,
     )
     if exclude_booking_id is not None:
         overlapping = overlapping.exclude(pk=exclude_booking_id)
     if overlapping.exists():
         return False
     if BusyInterval.objects.filter(
-        seller=seller, start__lt=blocked_end, end__gt=blocked_start
+        seller=seller, start__lt=slot.blocked_end, end__gt=slot.blocked_start
     ).exists():
         return False
+    return not check_limits or _within_limits(seller, meeting_type, slot.start, exclude_booking_id)
+
+
+def _within_limits(
+    seller: Seller, meeting_type: MeetingType, start: dt.datetime, exclude_booking_id: Any
+) -> bool:
+    """The meeting type's daily and weekly limits, counted in the seller's zone."""
     tz = ZoneInfo(seller.timezone)
     local_day = start.astimezone(tz).date()
     limits = []
@@ -148,6 +219,28 @@ def seller_is_free(
     return True
 
 
+def unblocked_sellers(sellers: Sequence[Seller], slot: Slot) -> list[Seller]:
+    """The sellers with no confirmed booking and no external busy time in the slot's
+    blocked range (2 queries), whatever their hours say: who a staff override can book."""
+    ids = [s.pk for s in sellers]
+    taken = set(
+        Booking.objects.filter(
+            seller_id__in=ids,
+            status=BookingStatus.CONFIRMED,
+            blocked_start__lt=slot.blocked_end,
+            blocked_end__gt=slot.blocked_start,
+        ).values_list("seller_id", flat=True)
+    ) | set(
+        BusyInterval.objects.filter(
+            seller_id__in=ids, start__lt=slot.blocked_end, end__gt=slot.blocked_start
+        ).values_list("seller_id", flat=True)
+    )
+    free = [s for s in sellers if s.pk not in taken]
+    if not free:
+        raise slot_taken()
+    return free
+
+
 def sellers_with_calendars(sellers: Sequence[Seller]) -> set[Any]:
     """Ids of the sellers with any calendar connection (1 query): only they need the live
     check, which costs several queries even when it has nothing to ask."""
@@ -158,18 +251,6 @@ def sellers_with_calendars(sellers: Sequence[Seller]) -> set[Any]:
     )
 
 
-def live_calendar_free(seller: Seller, start: dt.datetime, end: dt.datetime) -> bool | None:
-    """Layer three: the seller's external calendar asked live (short timeout, circuit
-    breaker). None when it cannot say (no calendar, circuit open, provider trouble): the
-    database's word stands."""
-    try:
-        from integrations.calendar.live_check import seller_is_free as live_check
-    except ImportError:  # calendar integration not installed
-        return None
-    timeout = getattr(settings, "GOOGLE_LIVE_CHECK_TIMEOUT", 2.0)
-    return live_check(seller, start, end, timeout=timeout)
-
-
 def live_calendar_check(
     seller: Seller,
     start: dt.datetime,
@@ -177,12 +258,13 @@ def live_calendar_check(
     *,
     ignore: Sequence[tuple[dt.datetime, dt.datetime]] = (),
 ) -> tuple[bool | None, str]:
-    """``live_calendar_free`` plus why it was skipped: ``(free, skipped)`` where ``skipped``
-    is empty unless the seller has a calendar that could not be asked (timeout, circuit
-    open, provider trouble) — worth a ``recheck_skipped`` event. ``ignore``: the moved
-    booking's own (start, end), whose event must not count against it."""
+    """Layer three: the seller's external calendar asked live (short timeout, circuit
+    breaker). ``(free, skipped)``: ``free`` is None when it cannot say (the database's word
+    stands); ``skipped`` is empty unless the seller has a calendar that could not be asked
+    (timeout, circuit open, provider trouble) — worth a ``recheck_skipped`` event.
+    ``ignore``: the moved booking's own (start, end), whose event must not count."""
     try:
-        from integrations.calendar.live_check import check
+        from sellers.calendar.live_check import check
     except ImportError:  # calendar integration not installed
         return None, ""
     timeout = getattr(settings, "GOOGLE_LIVE_CHECK_TIMEOUT", 2.0)
@@ -203,16 +285,12 @@ def is_idempotency_violation(exc: IntegrityError) -> bool:
     return "idempotency_key" in text or "manage_token_hash" in text
 
 
-Attempt = Callable[[Seller, Callable[[], RoutingDecision | None]], Booking]
-
-
 def assign(
     *,
     pool: routing.Pool,
     candidates: Sequence[CandidateStats],
-    start: dt.datetime,
     country: str,
-    attempt: Attempt,
+    claim: Claim,
     record: bool = True,
     note: str = "",
     before: Callable[[], None] | None = None,
@@ -222,11 +300,11 @@ def assign(
     Order: the pool's strategy (round robin reads its cursor under a row lock held to the
     end of the transaction, so cursors advance one at a time). For each candidate, in order
     and at most ``MAX_CANDIDATES``: take the ``seller:start`` lock (skipping candidates
-    someone else is booking, then waiting for those on a second pass), then ``attempt``
-    in a savepoint, which locks the seller row, re-checks and writes; a re-check failure or
-    the exclusion constraint moves on to the next one. Locks are released after commit.
-    Raises ``SlotUnavailable`` when nobody is left; ``DuplicateIdempotencyKey`` when a
-    concurrent request with the same key won.
+    someone else is booking, then waiting for those on a second pass), then, in a
+    savepoint, ``_claim`` (row lock, re-check, live check, ``claim.write``); a re-check
+    failure or the exclusion constraint moves on to the next one. Locks are released after
+    commit. Raises ``SlotUnavailable`` when nobody is left; ``DuplicateIdempotencyKey``
+    when a concurrent request with the same key won.
     """
     sellers = {str(s.pk): s for s in pool.sellers}
     with ExitStack() as held, transaction.atomic():
@@ -238,32 +316,20 @@ def assign(
         )
         order = [sid for sid in choice.order if sid in sellers][:MAX_CANDIDATES]
 
-        def decide(sid: str) -> Callable[[], RoutingDecision | None]:
-            def run() -> RoutingDecision | None:
-                if not record:
-                    return None
-                return routing.record_assignment(
-                    pool=pool, choice=choice, seller_id=sellers[sid].pk, state=state, note=note
-                )
-
-            return run
+        def decide(sid: str) -> RoutingDecision | None:
+            if not record:
+                return None
+            return routing.record_assignment(
+                pool=pool, choice=choice, seller_id=sellers[sid].pk, state=state, note=note
+            )
 
         def try_one(sid: str, wait_s: float) -> Booking | bool:
             """The booking; or True when someone else holds the lock; False when busy."""
-            lock = held.enter_context(locks.slot_lock(sellers[sid].pk, start, wait_s=wait_s))
+            seller = sellers[sid]
+            lock = held.enter_context(locks.slot_lock(seller.pk, claim.slot.start, wait_s=wait_s))
             if not lock.acquired:
                 return True
-            try:
-                with transaction.atomic():
-                    return attempt(sellers[sid], decide(sid))
-            except _Busy:
-                return False
-            except IntegrityError as exc:
-                if is_idempotency_violation(exc):
-                    raise DuplicateIdempotencyKey from exc
-                if is_overlap_violation(exc):
-                    return False
-                raise
+            return _attempt(seller, claim, lambda: decide(sid))
 
         contended = []
         for sid in order:
@@ -279,8 +345,50 @@ def assign(
         raise slot_taken()
 
 
-def busy() -> _Busy:
-    return _Busy()
+def _attempt(
+    seller: Seller, claim: Claim, decide: Callable[[], RoutingDecision | None]
+) -> Booking | bool:
+    """``_claim`` in a savepoint: the booking, or False when the seller turned out busy
+    (the re-check, the live check or the exclusion constraint said so)."""
+    try:
+        with transaction.atomic():
+            return _claim(seller, claim, decide)
+    except _Busy:
+        return False
+    except IntegrityError as exc:
+        if is_idempotency_violation(exc):
+            raise DuplicateIdempotencyKey from exc
+        if is_overlap_violation(exc):
+            return False
+        raise
+
+
+def _claim(seller: Seller, claim: Claim, decide: Callable[[], RoutingDecision | None]) -> Booking:
+    """Row-lock the seller, re-check, ask their calendar, then write. The row lock
+    serialises what the exclusion constraint cannot say (daily/weekly limits): one booking
+    of this seller at a time from here on."""
+    slot, moving = claim.slot, claim.moving
+    locked = Seller.objects.select_for_update().get(pk=seller.pk)
+    if not seller_is_free(
+        seller=locked,
+        meeting_type=claim.meeting_type,
+        slot=slot,
+        exclude_booking_id=moving.pk if moving else None,
+        check_limits=claim.check_limits,
+    ):
+        raise _Busy
+    skipped = ""
+    if locked.pk in claim.with_calendar:
+        own_event = [(moving.start, moving.end)] if moving and moving.seller_id == locked.pk else []
+        live, skipped = live_calendar_check(
+            locked, slot.blocked_start, slot.blocked_end, ignore=own_event
+        )
+        if live is False:
+            raise _Busy
+    booking = claim.write(locked, decide())
+    if skipped:  # written on the database's word alone: say so
+        add_event(booking, BookingEvent.Kind.RECHECK_SKIPPED, "system", reason=skipped)
+    return booking
 
 
 def add_event(booking: Booking, kind: str, actor: str, **data: Any) -> BookingEvent:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,25 +14,28 @@ from django.db import connection
 from django.utils import timezone as django_timezone
 
 from bookings import metrics, tokens
-from bookings.models import Booking, BookingEvent
+from bookings.models import COUNTED_STATUSES, Booking, BookingEvent
+from bookings.outbox.services import enqueue_booking_sync
 from bookings.services.common import (
+    Actor,
+    Claim,
     DuplicateIdempotencyKey,
     FrequencyLimit,
+    Slot,
+    Write,
+    actor_label,
     add_event,
     assign,
-    busy,
     free_sellers,
-    live_calendar_check,
-    seller_is_free,
     sellers_with_calendars,
+    unblocked_sellers,
 )
 from bookings.validation import BookingRequest, check_start_time, clean_request
 from config.errors import Conflict, DomainError, Invalid
-from integrations.outbox import enqueue_booking_sync
 from routing import services as routing
 from routing.models import RoutingDecision
+from routing.strategies import Fixed
 from scheduling.models import LocationType, MeetingType
-from scheduling.selectors import COUNTED_STATUSES
 from sellers.models import Seller
 
 #: Location types whose details (address, number, link) are the meeting's location.
@@ -50,7 +53,9 @@ class BookingResult:
 
 
 def fingerprint(meeting_type: MeetingType, body: dict[str, Any]) -> str:
-    """SHA-256 of the request as canonical JSON (sorted keys, no spaces)."""
+    """SHA-256 of the request as canonical JSON (sorted keys, no spaces, ISO start)."""
+    start = body["start"]
+    body = body | {"start": start.isoformat() if isinstance(start, dt.datetime) else start}
     canonical = json.dumps(
         {"page": meeting_type.page.slug, "meeting_type": meeting_type.slug, "body": body},
         sort_keys=True,
@@ -118,7 +123,9 @@ def create_booking(
     notes: Any = "",
     idempotency_key: str | None = None,
     source: str = Booking.Source.WEB,
-    actor: str = "prospect",
+    actor: Actor = None,
+    seller: Seller | None = None,
+    allow_outside_hours: bool = False,
     now: dt.datetime | None = None,
 ) -> BookingResult:
     """Book ``start`` (an aware datetime) of ``meeting_type`` for a prospect.
@@ -126,91 +133,52 @@ def create_booking(
     Pass the meeting type with ``select_related("page", "page__seller")``. Steps: replay
     an Idempotency-Key → validate every field (``Invalid``, nothing stored) → the start
     must be an offered slot (``Invalid``; ``SlotUnavailable`` when it was and was just
-    taken) → frequency limit per email (``FrequencyLimit``) → routing rules and strategy
-    → per candidate: ``seller:start`` lock, row lock, re-check, insert (the exclusion
-    constraint decides) → ``SlotUnavailable`` when nobody is left.
+    taken) → routing rules and strategy, or ``seller`` when the caller names one (one of
+    the page's sellers) → frequency limit per email (``FrequencyLimit``) → ``assign``:
+    per candidate ``seller:start`` lock, row lock, re-check, live check, insert (the
+    exclusion constraint decides) → ``SlotUnavailable`` when nobody is left.
 
-    Writes, in one transaction: the Booking, its RoutingDecision, a ``created``
-    BookingEvent, the seller's metric, the round-robin cursor, ``Seller.last_assigned_at``
-    and the outbox rows (workers poked after commit). Idempotent with a key: the same key
-    and body return the first booking and write nothing; another body raises ``Conflict``.
-    Without a key every successful call creates a booking.
+    ``allow_outside_hours`` (a staff override) skips the hours, notice, window, daily /
+    weekly and per-email limits; never the overlap checks. ``actor``: who booked (None:
+    the prospect). ``now``: the clock (seed data books in the past with an earlier one).
+
+    Writes, in one transaction: the Booking, its RoutingDecision, a ``created`` event,
+    the seller's metric, the round-robin cursor, ``Seller.last_assigned_at`` and the
+    outbox rows. Idempotent with a key: the same key and body return the first booking
+    and write nothing; another body raises ``Conflict``.
     """
-    now = now or django_timezone.now()
-    body = {
-        "start": start.isoformat() if isinstance(start, dt.datetime) else start,
-        "timezone": timezone,
-        "name": name,
-        "email": email,
-        "phone": phone,
-        "company": company,
-        "country": country,
-        "city": city,
-        "answers": answers,
-        "notes": notes,
-    }
+    body = {"start": start, "timezone": timezone, "name": name, "email": email}
+    body |= {"phone": phone, "company": company, "country": country, "city": city}
+    body |= {"answers": answers, "notes": notes}
+    rules = Rules(now=now or django_timezone.now(), outside_hours=allow_outside_hours)
     print_ = fingerprint(meeting_type, body)
     if idempotency_key is not None:
-        if not idempotency_key or len(idempotency_key) > 255 or not idempotency_key.isprintable():
-            raise Invalid(
-                "The Idempotency-Key header is not valid.",
-                {"Idempotency-Key": ["Use 1 to 255 printable characters."]},
-            )
-        replay = _replay(meeting_type, idempotency_key, print_)
+        replay = _replay(meeting_type, _valid_key(idempotency_key), print_)
         if replay is not None:
             return replay
 
-    request = clean_request(questions=list(meeting_type.questions or []), **body | {"start": start})
-    page = meeting_type.page
-    problem = check_start_time(
-        request.start,
-        now=now,
-        min_notice=meeting_type.min_notice,
-        max_days_ahead=meeting_type.max_days_ahead,
-        zone=page.timezone,
-    )
-    if problem:
-        raise Invalid(problem, {"start": [problem]})
-
-    page_pool = routing.page_pool(page, country=request.country)
-    free = free_sellers(meeting_type, page_pool.sellers, request.start, now=now)
-    _check_frequency(meeting_type, request.email, now)
-
-    pool, pool_free, note = _apply_rules(meeting_type, request, page_pool, free, now)
-    stats = routing.candidate_stats(
-        pool_free, team_id=pool.team_id, now=now, with_arrival=pool.strategy == "weighted"
-    )
-    with_calendar = sellers_with_calendars(pool_free)
-
+    request = _clean(meeting_type, body, rules)
+    slot = Slot.of(meeting_type, request.start)
+    pool, free, note = _route(meeting_type, request, slot, rules, seller=seller, actor=actor)
+    if not rules.outside_hours:
+        _check_frequency(meeting_type, request.email, rules.now)
     token = (
         tokens.token_for_idempotency_key(idempotency_key) if idempotency_key else tokens.new_token()
     )
-    attempt = _inserter(
-        meeting_type=meeting_type,
-        request=request,
-        strategy=pool.strategy,
+    write = _writer(
+        meeting_type,
+        request,
+        slot,
+        pool.strategy,
         token=token,
         idempotency_key=idempotency_key,
         fingerprint=print_,
         source=source,
-        actor=actor,
-        with_calendar=with_calendar,
+        actor=actor_label(actor, "prospect"),
+        event={"outside_hours": True} if rules.outside_hours else None,  # on the record
     )
-
-    def recount() -> None:  # in the transaction, one request per email at a time
-        _serialise_email(request.email)
-        _check_frequency(meeting_type, request.email, now)
-
     try:
-        booking, _ = assign(
-            pool=pool,
-            candidates=stats,
-            start=request.start,
-            country=request.country,
-            attempt=attempt,
-            note=note,
-            before=recount,
-        )
+        booking = _assign(meeting_type, request, slot, pool, free, write, rules, note)
     except DuplicateIdempotencyKey:
         assert idempotency_key is not None
         replay = _replay(meeting_type, idempotency_key, print_)
@@ -220,101 +188,172 @@ def create_booking(
     return BookingResult(booking, token, created=True)
 
 
-def _apply_rules(
+@dataclass(frozen=True)
+class Rules:
+    """The clock a booking is judged by, and whether staff waived the offered hours."""
+
+    now: dt.datetime
+    outside_hours: bool = False
+
+
+def _valid_key(key: str) -> str:
+    if not key or len(key) > 255 or not key.isprintable():
+        raise Invalid(
+            "The Idempotency-Key header is not valid.",
+            {"Idempotency-Key": ["Use 1 to 255 printable characters."]},
+        )
+    return key
+
+
+def _clean(meeting_type: MeetingType, body: dict[str, Any], rules: Rules) -> BookingRequest:
+    """Every field cleaned (``Invalid`` with all errors at once), then the start's notice
+    and window; with the override only the past is refused."""
+    request = clean_request(questions=list(meeting_type.questions or []), **body)
+    if rules.outside_hours:
+        problem = "This time is in the past." if request.start <= rules.now else None
+    else:
+        problem = check_start_time(
+            request.start,
+            now=rules.now,
+            min_notice=meeting_type.min_notice,
+            max_days_ahead=meeting_type.max_days_ahead,
+            zone=meeting_type.page.timezone,
+        )
+    if problem:
+        raise Invalid(problem, {"start": [problem]})
+    return request
+
+
+def _free(
+    meeting_type: MeetingType, sellers: list[Seller], slot: Slot, rules: Rules
+) -> list[Seller]:
+    """Who of ``sellers`` can take the slot: under every rule, or (override) merely with
+    nothing booked or busy then."""
+    if rules.outside_hours:
+        return unblocked_sellers(sellers, slot)
+    return free_sellers(meeting_type, sellers, slot.start, now=rules.now)
+
+
+def _route(
     meeting_type: MeetingType,
     request: BookingRequest,
-    page_pool: routing.Pool,
-    free: list[Seller],
-    now: dt.datetime,
+    slot: Slot,
+    rules: Rules,
+    *,
+    seller: Seller | None,
+    actor: Actor,
 ) -> tuple[routing.Pool, list[Seller], str]:
-    """The pool a matching routing rule sends the prospect to, with its sellers free at
-    the start; the page's own pool (and a note saying so) when nobody there is free."""
-    ruled = routing.rule_pool(meeting_type.page, country=request.country, answers=request.answers)
+    """The pool to choose from, its sellers free at the slot, and a note for the decision:
+    the named seller alone, else the pool a routing rule sends the prospect to, else the
+    page's own (with a note when a rule matched but nobody there was free)."""
+    page = meeting_type.page
+    if seller is not None:
+        if seller.pk not in {s.pk for s in routing.page_pool(page).sellers}:
+            raise Invalid(
+                "This seller does not take this page's bookings.",
+                {"seller": [f"{seller} is not one of the sellers of {page}."]},
+            )
+        chosen = routing.Pool(
+            key=f"seller:{seller.pk}", strategy=Fixed.name, sellers=[seller], page=page
+        )
+        note = f"seller chosen by {actor_label(actor, 'system')}"
+        return chosen, _free(meeting_type, [seller], slot, rules), note
+    page_pool = routing.page_pool(page, country=request.country)
+    free = _free(meeting_type, page_pool.sellers, slot, rules)
+    ruled = routing.rule_pool(page, country=request.country, answers=request.answers)
     if ruled is None:
         return page_pool, free, ""
     try:
-        return ruled, free_sellers(meeting_type, ruled.sellers, request.start, now=now), ""
+        return ruled, _free(meeting_type, ruled.sellers, slot, rules), ""
     except DomainError:  # nobody of the rule's pool can take it; the page's pool can
         name = ruled.rule.name if ruled.rule else ""
         return page_pool, free, f"rule “{name}” matched, nobody there was free"
 
 
-def _inserter(
-    *,
+def _assign(
     meeting_type: MeetingType,
     request: BookingRequest,
+    slot: Slot,
+    pool: routing.Pool,
+    free: list[Seller],
+    write: Write,
+    rules: Rules,
+    note: str,
+) -> Booking:
+    """``assign`` over the free sellers of the pool, re-counting the prospect's bookings
+    inside the transaction, one request per email at a time."""
+    claim = Claim(
+        meeting_type=meeting_type,
+        slot=slot,
+        write=write,
+        with_calendar=frozenset(sellers_with_calendars(free)),
+        check_limits=not rules.outside_hours,
+    )
+
+    def recount() -> None:
+        _serialise_email(request.email)
+        if not rules.outside_hours:
+            _check_frequency(meeting_type, request.email, rules.now)
+
+    stats = routing.candidate_stats(
+        free, team_id=pool.team_id, now=rules.now, with_arrival=pool.strategy == "weighted"
+    )
+    booking, _ = assign(
+        pool=pool,
+        candidates=stats,
+        country=request.country,
+        claim=claim,
+        note=note,
+        before=recount,
+    )
+    return booking
+
+
+def _writer(
+    meeting_type: MeetingType,
+    request: BookingRequest,
+    slot: Slot,
     strategy: str,
+    *,
     token: str,
     idempotency_key: str | None,
     fingerprint: str,
     source: str,
     actor: str,
-    with_calendar: set[Any],
-) -> Callable[[Seller, Callable[[], RoutingDecision | None]], Booking]:
-    start = request.start
-    end = start + dt.timedelta(minutes=meeting_type.duration)
-    blocked_start = start - dt.timedelta(minutes=meeting_type.buffer_before)
-    blocked_end = end + dt.timedelta(minutes=meeting_type.buffer_after)
+    event: dict[str, Any] | None = None,
+) -> Write:
+    """The insert ``assign`` runs for the seller it settled on: the Booking, its
+    ``created`` event, the metric and the outbox rows (the email job carries the link)."""
     details = meeting_type.location_details
-    location = details if meeting_type.location_type in DETAILS_ARE_LOCATION else ""
+    fields = {
+        **dataclasses.asdict(request),
+        "meeting_type": meeting_type,
+        "start": slot.start,
+        "end": slot.end,
+        "blocked_start": slot.blocked_start,
+        "blocked_end": slot.blocked_end,
+        "location_type": meeting_type.location_type,
+        "location": details if meeting_type.location_type in DETAILS_ARE_LOCATION else "",
+        "source": source,
+        "manage_token_hash": tokens.hash_token(token),
+        "manage_token_expires_at": slot.end + settings.MANAGE_TOKEN_GRACE,
+        "idempotency_key": tokens.key_digest(idempotency_key) if idempotency_key else None,
+        "idempotency_fingerprint": fingerprint if idempotency_key else "",
+        "routing_strategy": strategy,
+    }
 
-    def insert(seller: Seller, decide: Callable[[], RoutingDecision | None]) -> Booking:
-        # Serialises everything per seller that the exclusion constraint cannot say
-        # (daily/weekly limits): one booking of this seller at a time from here on.
-        locked = Seller.objects.select_for_update().get(pk=seller.pk)
-        if not seller_is_free(
-            seller=locked,
-            meeting_type=meeting_type,
-            start=start,
-            blocked_start=blocked_start,
-            blocked_end=blocked_end,
-        ):
-            raise busy()
-        live, skipped = (
-            live_calendar_check(locked, blocked_start, blocked_end)
-            if locked.pk in with_calendar
-            else (None, "")
-        )
-        if live is False:
-            raise busy()
-        decision = decide()
-        booking = Booking(
-            meeting_type=meeting_type,
-            seller=locked,
-            start=start,
-            end=end,
-            blocked_start=blocked_start,
-            blocked_end=blocked_end,
-            timezone=request.timezone,
-            name=request.name,
-            email=request.email,
-            phone=request.phone,
-            company=request.company,
-            country=request.country,
-            city=request.city,
-            answers=request.answers,
-            notes=request.notes,
-            location_type=meeting_type.location_type,
-            location=location,
-            source=source,
-            manage_token_hash=tokens.hash_token(token),
-            manage_token_expires_at=end + settings.MANAGE_TOKEN_GRACE,
-            idempotency_key=tokens.key_digest(idempotency_key) if idempotency_key else None,
-            idempotency_fingerprint=fingerprint if idempotency_key else "",
-            routing_strategy=strategy,
-            routing_decision=decision,
-        )
+    def insert(seller: Seller, decision: RoutingDecision | None) -> Booking:
+        booking = Booking(**fields, seller=seller, routing_decision=decision)
         booking.save(force_insert=True)
         add_event(
             booking,
             BookingEvent.Kind.CREATED,
             actor,
-            seller=str(locked.pk),
-            start=start.isoformat(),
+            seller=str(seller.pk),
+            start=slot.start.isoformat(),
             routing=decision.reason if decision else "",
+            **(event or {}),
         )
-        if skipped:  # booked on the database's word alone: say so
-            add_event(booking, BookingEvent.Kind.RECHECK_SKIPPED, "system", reason=skipped)
         metrics.count(booking=booking, counter="bookings")
         enqueue_booking_sync(
             booking=booking, action="create", payload={"manage_url": tokens.manage_url(token)}

@@ -12,19 +12,24 @@ from django.utils import timezone as django_timezone
 
 from bookings import metrics, tokens
 from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.outbox.services import enqueue_booking_sync
 from bookings.services.common import (
+    Actor,
+    Claim,
     NotActive,
+    Slot,
     SlotUnavailable,
+    Write,
+    actor_label,
     add_event,
     assign,
-    busy,
     free_sellers,
-    live_calendar_check,
-    seller_is_free,
+    sellers_with_calendars,
+    signed_in,
+    slot_taken,
 )
 from bookings.validation import check_start_time, clean_timezone, to_utc
 from config.errors import Invalid
-from integrations.outbox import enqueue_booking_sync
 from routing import services as routing
 from routing.models import RoutingDecision
 from routing.strategies import Fixed
@@ -43,10 +48,11 @@ def cancel_booking(
     *,
     booking: Booking,
     reason: str = "",
-    actor: str = "prospect",
+    actor: Actor = None,
     now: dt.datetime | None = None,
 ) -> Booking:
-    """Cancel a confirmed booking; frees its time at once.
+    """Cancel a confirmed booking; frees its time at once. ``actor``: the staff user or
+    seller who cancels; None is the prospect (from the manage link).
 
     Writes: status, reason, ``cancelled_at``, ``sequence`` + 1, a ``cancelled`` event, the
     seller's ``cancelled`` metric and ``cancel`` outbox rows, in one transaction under the
@@ -61,7 +67,7 @@ def cancel_booking(
             return current
         if current.status != BookingStatus.CONFIRMED:
             raise NotActive(f"This booking is {current.get_status_display().lower()}.")
-        if actor == "prospect" and current.start <= now:
+        if not signed_in(actor) and current.start <= now:
             raise NotActive("This meeting has already started.")
         current.status = BookingStatus.CANCELLED
         current.cancellation_reason = (reason or "").strip()[:2000]
@@ -76,13 +82,18 @@ def cancel_booking(
                 "updated_at",
             ]
         )
-        add_event(current, BookingEvent.Kind.CANCELLED, actor, reason=current.cancellation_reason)
+        add_event(
+            current,
+            BookingEvent.Kind.CANCELLED,
+            actor_label(actor, "prospect"),
+            reason=current.cancellation_reason,
+        )
         metrics.count(booking=current, counter="cancelled")
         enqueue_booking_sync(booking=current, action="cancel")
     return current
 
 
-def _finish(booking: Booking, status: str, kind: str, actor: str, now: dt.datetime) -> Booking:
+def _finish(booking: Booking, status: str, kind: str, actor: Actor, now: dt.datetime) -> Booking:
     with transaction.atomic():
         current = _locked(booking)
         if current.status == status:
@@ -93,13 +104,13 @@ def _finish(booking: Booking, status: str, kind: str, actor: str, now: dt.dateti
             raise NotActive("This meeting has not started yet.")
         current.status = status
         current.save(update_fields=["status", "updated_at"])
-        add_event(current, kind, actor)
+        add_event(current, kind, actor_label(actor, "system"))
         metrics.count(booking=current, counter=kind)
     return current
 
 
 def complete_booking(
-    *, booking: Booking, actor: str = "system", now: dt.datetime | None = None
+    *, booking: Booking, actor: Actor = None, now: dt.datetime | None = None
 ) -> Booking:
     """Mark a started, confirmed meeting as held. Writes status, a ``completed`` event and
     the metric. Idempotent (already completed: no change). ``NotActive`` otherwise."""
@@ -113,7 +124,7 @@ def complete_booking(
 
 
 def mark_no_show(
-    *, booking: Booking, actor: str = "system", now: dt.datetime | None = None
+    *, booking: Booking, actor: Actor = None, now: dt.datetime | None = None
 ) -> Booking:
     """Mark a started, confirmed meeting as a no-show. Writes status, a ``no_show`` event
     and the metric. Idempotent (already no-show: no change). ``NotActive`` otherwise."""
@@ -131,7 +142,7 @@ def reschedule_booking(
     booking: Booking,
     start: Any,
     timezone: Any = None,
-    actor: str = "prospect",
+    actor: Actor = None,
     manage_token: str | None = None,
     now: dt.datetime | None = None,
 ) -> Booking:
@@ -142,49 +153,38 @@ def reschedule_booking(
     an offered slot when the booking's own time does not count (``Invalid``), free for
     someone (``SlotUnavailable``). ``NotActive`` for a cancelled, finished or started
     booking. Writes: times, seller, ``sequence`` + 1, token expiry, a ``rescheduled``
-    event, metrics (moved day, ``rescheduled``), ``update`` outbox rows. Not idempotent
-    in ``sequence`` but moving to the time it already has changes nothing.
+    event (``actor``: the staff user or seller; None is the prospect), metrics (moved
+    day, ``rescheduled``), ``update`` outbox rows. Not idempotent in ``sequence`` but
+    moving to the time it already has changes nothing.
     ``manage_token`` (when the caller holds it, e.g. from the manage link) goes into the
     email job so the new confirmation can carry the link; only its hash is stored.
     """
     now = now or django_timezone.now()
-    if booking.status != BookingStatus.CONFIRMED:
-        raise NotActive(f"This booking is {booking.get_status_display().lower()}.")
-    if booking.start <= now:
-        raise NotActive("This meeting has already started.")
-    errors: dict[str, list[str]] = {}
-    start = to_utc(start)
-    if start is None:
-        errors["start"] = ["Give a date and time with its UTC offset."]
-    zone = booking.timezone
-    if timezone not in (None, ""):
-        try:
-            zone = clean_timezone(timezone)
-        except ValueError as exc:
-            errors["timezone"] = [str(exc)]
-    if errors or start is None:
-        raise Invalid("Some fields are not valid.", errors)
-    meeting_type = booking.meeting_type
-    page = meeting_type.page
-    problem = check_start_time(
-        start,
-        now=now,
-        min_notice=meeting_type.min_notice,
-        max_days_ahead=meeting_type.max_days_ahead,
-        zone=page.timezone,
-    )
-    if problem:
-        raise Invalid(problem, {"start": [problem]})
+    start, zone = _clean_move(booking, start, timezone, now)
     if start == booking.start and zone == booking.timezone:
         return booking
-
-    pool = routing.page_pool(page, country=booking.country)
+    meeting_type = booking.meeting_type
+    pool = routing.page_pool(meeting_type.page, country=booking.country)
     sellers = list(pool.sellers)
     if booking.seller_id not in {s.pk for s in sellers}:
         sellers.append(booking.seller)
     free = free_sellers(meeting_type, sellers, start, now=now, exclude_booking_id=booking.pk)
-    old = {"seller": str(booking.seller_id), "start": booking.start.isoformat()}
-    mover = _mover(booking, start, zone, actor, old, manage_token)
+    slot = Slot.of(meeting_type, start)
+    claim = Claim(
+        meeting_type=meeting_type,
+        slot=slot,
+        write=_mover(booking, slot, zone, actor_label(actor, "prospect"), manage_token),
+        with_calendar=frozenset(sellers_with_calendars(free)),
+        moving=booking,
+    )
+    return _move(booking, pool, free, claim, now)
+
+
+def _move(
+    booking: Booking, pool: routing.Pool, free: list[Seller], claim: Claim, now: dt.datetime
+) -> Booking:
+    """The booking's own seller keeps it when free; otherwise the pool's strategy picks
+    among the other free sellers (a new routing decision)."""
 
     def check_still_active() -> None:
         current = _locked(booking)
@@ -192,92 +192,115 @@ def reschedule_booking(
             raise NotActive("This booking changed meanwhile and can no longer be moved.")
 
     if any(s.pk == booking.seller_id for s in free):
-        stay = routing.Pool(
-            key=f"seller:{booking.seller_id}",
-            strategy=Fixed.name,
-            sellers=[booking.seller],
-            page=page,
-        )
         try:
-            moved, _ = assign(
-                pool=stay,
-                candidates=routing.candidate_stats([booking.seller], now=now),
-                start=start,
-                country=booking.country,
-                attempt=mover,
-                record=False,
-                before=check_still_active,
-            )
-            return moved
+            return _keep_seller(booking, claim, now, check_still_active)
         except SlotUnavailable:
             pass  # taken a moment ago: route among the others
     others = [s for s in free if s.pk != booking.seller_id and s in pool.sellers]
     if not others:
-        raise SlotUnavailable(
-            "Nobody can take this time any more. Please pick another slot.",
-            {"start": ["This time was just taken."]},
-        )
+        raise slot_taken()
     moved, _ = assign(
         pool=pool,
         candidates=routing.candidate_stats(others, team_id=pool.team_id, now=now),
-        start=start,
         country=booking.country,
-        attempt=mover,
+        claim=claim,
         note="rescheduled",
         before=check_still_active,
     )
     return moved
 
 
-def _mover(
-    booking: Booking,
-    start: dt.datetime,
-    zone: str,
-    actor: str,
-    old: dict[str, str],
-    manage_token: str | None,
-) -> Callable[[Seller, Callable[[], RoutingDecision | None]], Booking]:
+def _clean_move(
+    booking: Booking, start: Any, timezone: Any, now: dt.datetime
+) -> tuple[dt.datetime, str]:
+    """The new start (UTC) and the prospect's zone, after checking the booking can still
+    move and the start is within notice and window (``NotActive``, ``Invalid``)."""
+    if booking.status != BookingStatus.CONFIRMED:
+        raise NotActive(f"This booking is {booking.get_status_display().lower()}.")
+    if booking.start <= now:
+        raise NotActive("This meeting has already started.")
+    errors: dict[str, list[str]] = {}
+    utc_start = to_utc(start)
+    if utc_start is None:
+        errors["start"] = ["Give a date and time with its UTC offset."]
+    zone = booking.timezone
+    if timezone not in (None, ""):
+        try:
+            zone = clean_timezone(timezone)
+        except ValueError as exc:
+            errors["timezone"] = [str(exc)]
+    if errors or utc_start is None:
+        raise Invalid("Some fields are not valid.", errors)
     meeting_type = booking.meeting_type
-    end = start + dt.timedelta(minutes=meeting_type.duration)
-    blocked_start = start - dt.timedelta(minutes=meeting_type.buffer_before)
-    blocked_end = end + dt.timedelta(minutes=meeting_type.buffer_after)
+    problem = check_start_time(
+        utc_start,
+        now=now,
+        min_notice=meeting_type.min_notice,
+        max_days_ahead=meeting_type.max_days_ahead,
+        zone=meeting_type.page.timezone,
+    )
+    if problem:
+        raise Invalid(problem, {"start": [problem]})
+    return utc_start, zone
 
-    def move(seller: Seller, decide: Callable[[], RoutingDecision | None]) -> Booking:
-        locked = Seller.objects.select_for_update().get(pk=seller.pk)
-        if not seller_is_free(
-            seller=locked,
-            meeting_type=meeting_type,
-            start=start,
-            blocked_start=blocked_start,
-            blocked_end=blocked_end,
-            exclude_booking_id=booking.pk,
-        ):
-            raise busy()
-        own_event = [(booking.start, booking.end)] if locked.pk == booking.seller_id else []
-        live, skipped = live_calendar_check(locked, blocked_start, blocked_end, ignore=own_event)
-        if live is False:
-            raise busy()
-        current = Booking.objects.select_related("seller").get(pk=booking.pk)
+
+def _keep_seller(
+    booking: Booking, claim: Claim, now: dt.datetime, before: Callable[[], None]
+) -> Booking:
+    """The move with the booking's own seller, no new routing decision."""
+    stay = routing.Pool(
+        key=f"seller:{booking.seller_id}",
+        strategy=Fixed.name,
+        sellers=[booking.seller],
+        page=booking.meeting_type.page,
+    )
+    moved, _ = assign(
+        pool=stay,
+        candidates=routing.candidate_stats([booking.seller], now=now),
+        country=booking.country,
+        claim=claim,
+        record=False,
+        before=before,
+    )
+    return moved
+
+
+#: What a move changes (besides the routing decision when it was routed again).
+MOVED_FIELDS = (
+    "seller",
+    "start",
+    "end",
+    "blocked_start",
+    "blocked_end",
+    "timezone",
+    "sequence",
+    "manage_token_expires_at",
+    "updated_at",
+)
+
+
+def _place(booking: Booking, seller: Seller, slot: Slot, zone: str) -> None:
+    """Set the moved booking's seller and times (unsaved); ``sequence`` + 1 so calendars
+    take the update, and the manage link lives until the new end plus grace."""
+    booking.seller = seller
+    booking.start, booking.end = slot.start, slot.end
+    booking.blocked_start, booking.blocked_end = slot.blocked_start, slot.blocked_end
+    booking.timezone = zone
+    booking.sequence += 1
+    booking.manage_token_expires_at = slot.end + settings.MANAGE_TOKEN_GRACE
+
+
+def _mover(booking: Booking, slot: Slot, zone: str, actor: str, manage_token: str | None) -> Write:
+    """The update ``assign`` runs for the seller it settled on: times, seller, metrics of
+    the old and new day, the ``rescheduled`` event and the outbox rows."""
+    old = {"seller": str(booking.seller_id), "start": booking.start.isoformat()}
+
+    def move(seller: Seller, decision: RoutingDecision | None) -> Booking:
+        current = Booking.objects.select_related("seller", "meeting_type").get(pk=booking.pk)
         metrics.count(booking=current, counter="bookings", delta=-1)
         metrics.count(booking=current, counter="rescheduled")
-        decision = decide()
-        current.seller = locked
-        current.start, current.end = start, end
-        current.blocked_start, current.blocked_end = blocked_start, blocked_end
-        current.timezone = zone
-        current.sequence += 1
-        current.manage_token_expires_at = end + settings.MANAGE_TOKEN_GRACE
-        fields = [
-            "seller",
-            "start",
-            "end",
-            "blocked_start",
-            "blocked_end",
-            "timezone",
-            "sequence",
-            "manage_token_expires_at",
-            "updated_at",
-        ]
+        _place(current, seller, slot, zone)
+        fields = [*MOVED_FIELDS]
         if decision is not None:
             current.routing_decision = decision
             fields.append("routing_decision")
@@ -288,17 +311,12 @@ def _mover(
             BookingEvent.Kind.RESCHEDULED,
             actor,
             previous=old,
-            seller=str(locked.pk),
-            start=start.isoformat(),
+            seller=str(seller.pk),
+            start=current.start.isoformat(),
             routing=decision.reason if decision else "same seller",
         )
-        if skipped:  # moved on the database's word alone: say so
-            add_event(current, BookingEvent.Kind.RECHECK_SKIPPED, "system", reason=skipped)
-        enqueue_booking_sync(
-            booking=current,
-            action="update",
-            payload={"manage_url": tokens.manage_url(manage_token)} if manage_token else None,
-        )
+        payload = {"manage_url": tokens.manage_url(manage_token)} if manage_token else None
+        enqueue_booking_sync(booking=current, action="update", payload=payload)
         return current
 
     return move

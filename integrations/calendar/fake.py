@@ -132,6 +132,10 @@ class InMemoryCalendar:
         with self._lock:
             self.channels.pop(channel_id, None)
 
+    def calendar_ids(self) -> list[str]:
+        with self._lock:
+            return sorted({event.calendar_id for event in self.events.values()})
+
     # --- what tests (and demo data) do to the seller's side --------------------------
     def put_busy(
         self, calendar_id: str, start: dt.datetime, end: dt.datetime, *, event_id: str = ""

@@ -247,6 +247,11 @@ class GoogleCalendar:
             if exc.status != 404:  # an unknown channel is already stopped
                 raise
 
+    def calendar_ids(self) -> list[str]:
+        """The calendars on the account's list (one page): the provider check's cheap read."""
+        listing = self._execute(self._service.calendarList().list(maxResults=10))
+        return [entry["id"] for entry in listing.get("items", [])]
+
     def primary_calendar_id(self) -> str:
         """The account's primary calendar id, which is its email address."""
         return self._execute(self._service.calendars().get(calendarId="primary"))["id"]

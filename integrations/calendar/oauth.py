@@ -1,37 +1,50 @@
-"""Per-seller OAuth web flow (google-auth-oauthlib), state and PKCE kept in the session.
-
-``begin`` builds the consent URL (offline access, forced consent so Google always returns a
-refresh token) and remembers state, code verifier and seller in the session; ``complete``
-checks the state in constant time, exchanges the code with the verifier and stores the
-tokens, encrypted, on the seller's CalendarConnection (reactivating a broken one).
+"""Google's OAuth web flow (google-auth-oauthlib) with PKCE: the consent URL and the code
+exchange. Plain values in and out; where the state and the tokens are kept is the caller's
+business (sellers.calendar.oauth keeps them in the session and on the seller's connection).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from google_auth_oauthlib.flow import Flow
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
 from integrations.base import ProviderError
 from integrations.calendar.google import SCOPES, GoogleCalendar
-from sellers.models import CalendarConnection, Seller
 
 # Google may grant fewer scopes than asked (granular consent); we store what was granted
 # instead of letting oauthlib raise.
 os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 
-SESSION_KEY = "google_oauth"
-
 
 class OAuthError(Exception):
-    """The callback cannot be completed: state mismatch, denied consent, failed exchange."""
+    """The flow cannot be completed: denied consent, failed exchange, no refresh token."""
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Where to send the user, and what to remember until Google calls back."""
+
+    url: str
+    state: str
+    code_verifier: str
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a completed flow yields: the tokens and the account they belong to."""
+
+    account_email: str
+    access_token: str
+    refresh_token: str
+    expires_at: dt.datetime | None
+    scopes: tuple[str, ...]
 
 
 def _flow(**kwargs: Any) -> Flow:
@@ -49,39 +62,20 @@ def _flow(**kwargs: Any) -> Flow:
     return flow
 
 
-def begin(session: Any, seller: Seller) -> str:
-    """The Google consent URL for ``seller``; stores state and PKCE verifier in ``session``."""
+def consent(*, login_hint: str) -> Consent:
+    """The consent URL (offline access, forced consent so Google always returns a refresh
+    token) with a fresh state and PKCE verifier."""
     flow = _flow(autogenerate_code_verifier=True)
     url, state = flow.authorization_url(
-        access_type="offline", prompt="consent", login_hint=seller.email
+        access_type="offline", prompt="consent", login_hint=login_hint
     )
-    session[SESSION_KEY] = {
-        "state": state,
-        "code_verifier": flow.code_verifier,
-        "seller_id": str(seller.pk),
-    }
-    return url
+    return Consent(url=url, state=state, code_verifier=flow.code_verifier)
 
 
-def complete(session: Any, *, state: str, code: str, error: str = "") -> CalendarConnection:
-    """Finish the flow begun in this session and store the seller's tokens (encrypted).
-
-    Calls Google's token endpoint and calendar API; creates or updates the seller's Google
-    CalendarConnection (status active). The session's flow is used once. Raises OAuthError.
-    """
-    pending = session.pop(SESSION_KEY, None)
-    if not pending or not state or not hmac.compare_digest(pending["state"], state):
-        raise OAuthError("the sign-in state does not match; start again from the admin")
-    if error:
-        raise OAuthError(f"Google refused: {error}")
-    if not code:
-        raise OAuthError("Google sent no authorization code")
-    seller = Seller.objects.filter(pk=pending["seller_id"]).first()
-    if seller is None:
-        raise OAuthError("the seller no longer exists")
-    flow = _flow(
-        state=state, code_verifier=pending["code_verifier"], autogenerate_code_verifier=False
-    )
+def exchange(*, state: str, code: str, code_verifier: str) -> Grant:
+    """Exchange ``code`` with the verifier; read the account's primary calendar id.
+    Calls Google's token endpoint and calendar API. Raises OAuthError."""
+    flow = _flow(state=state, code_verifier=code_verifier, autogenerate_code_verifier=False)
     try:
         flow.fetch_token(code=code, timeout=settings.GOOGLE_TIMEOUT)
     except (OAuth2Error, requests.RequestException, Warning) as exc:
@@ -93,24 +87,13 @@ def complete(session: Any, *, state: str, code: str, error: str = "") -> Calenda
         account_email = GoogleCalendar(credentials).primary_calendar_id()
     except ProviderError as exc:
         raise OAuthError(f"cannot read the calendar: {exc}") from exc
-    expires_at = credentials.expiry.replace(tzinfo=dt.UTC) if credentials.expiry else None
     granted = flow.oauth2session.token.get("scope") or list(SCOPES)
     if isinstance(granted, str):
         granted = granted.split()
-    with transaction.atomic():
-        connection, _ = CalendarConnection.objects.select_for_update().get_or_create(
-            seller=seller,
-            provider=CalendarConnection.Provider.GOOGLE,
-            account_email=account_email,
-            defaults={"busy_calendar_ids": ["primary"]},
-        )
-        connection.access_token = credentials.token
-        connection.refresh_token = credentials.refresh_token
-        connection.token_expires_at = expires_at
-        connection.scopes = list(granted)
-        connection.status = CalendarConnection.Status.ACTIVE
-        connection.last_error = ""
-        if not connection.busy_calendar_ids:
-            connection.busy_calendar_ids = ["primary"]
-        connection.save()
-    return connection
+    return Grant(
+        account_email=account_email,
+        access_token=credentials.token,
+        refresh_token=credentials.refresh_token,
+        expires_at=credentials.expiry.replace(tzinfo=dt.UTC) if credentials.expiry else None,
+        scopes=tuple(granted),
+    )

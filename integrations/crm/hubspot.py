@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import requests
 import urllib3
 from django.conf import settings
 from hubspot import HubSpot
@@ -71,7 +72,7 @@ from hubspot.crm.objects.notes.exceptions import ApiException as NotesApiExcepti
 
 from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.crm.base import CrmMeeting, CrmRecordIds, SaveIds
-from integrations.provider_http import raise_for_status, timeout
+from integrations.provider_http import check_response, raise_for_status, timeout, transport_errors
 
 PROVIDER = "hubspot"
 # HubSpot-defined association types (associations v4): meeting → contact, note → contact.
@@ -110,6 +111,8 @@ class HubSpotCrm:
             options["host"] = host.rstrip("/")
         self.client = HubSpot(**options)
         self.timeout = timeout_seconds
+        self.access_token = access_token
+        self.host = (host or "https://api.hubapi.com").rstrip("/")
 
     @classmethod
     def from_settings(cls) -> HubSpotCrm:
@@ -122,6 +125,18 @@ class HubSpotCrm:
     def _run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with _mapped_errors():
             return call(*args, _request_timeout=self.timeout, **kwargs)
+
+    def account_details(self) -> dict[str, Any]:
+        """``GET /account-info/v3/details``: the provider check's cheap read. Plain
+        ``requests``: the SDK has no account-info API and its generic request has no timeout."""
+        with transport_errors(PROVIDER):
+            response = requests.get(
+                f"{self.host}/account-info/v3/details",
+                headers={"Authorization": f"Bearer {self.access_token}"},
+                timeout=self.timeout,
+            )
+        check_response(PROVIDER, response)
+        return response.json()
 
     # --- contacts ---------------------------------------------------------------------
     def upsert_contact(self, meeting: CrmMeeting) -> str:

@@ -108,18 +108,22 @@ class PipedriveClient:
 
     @staticmethod
     def _activity_fields(meeting: CrmMeeting) -> dict[str, Any]:
+        """v2's activity body: ``due_time`` HH:MM in UTC, ``duration`` HH:MM, and ``location``
+        an object (``{"value": address}``) — v2 refuses the plain string v1 took."""
         start = meeting.start.astimezone(dt.UTC)
         minutes = meeting.duration_minutes
-        return {
+        fields = {
             "subject": f"{meeting.meeting_type} with {meeting.name} [{meeting.ref}]",
             "type": "meeting",
             "due_date": start.strftime("%Y-%m-%d"),
             "due_time": start.strftime("%H:%M"),
             "duration": f"{minutes // 60:02d}:{minutes % 60:02d}",
-            "location": meeting.location,
             "note": meeting.answers_text().replace("\n", "<br>"),
             "done": False,
         }
+        if meeting.location:
+            fields["location"] = {"value": meeting.location}
+        return fields
 
     def create_activity(self, meeting: CrmMeeting, person_id: str, deal_id: str) -> str:
         body = {
@@ -131,6 +135,10 @@ class PipedriveClient:
 
     def update_activity(self, activity_id: str, fields: dict[str, Any]) -> None:
         self._call("PATCH", f"/api/v2/activities/{activity_id}", body=fields)
+
+    def me(self) -> dict[str, Any]:
+        """The token's user (v1 ``users/me``; v2 has none): the provider check's cheap read."""
+        return self._call("GET", "/api/v1/users/me")
 
     # --- the CrmProvider protocol -----------------------------------------------------
     def push_meeting(self, meeting: CrmMeeting, known: CrmRecordIds, save: SaveIds) -> CrmRecordIds:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from integrations.base import ProviderTransientError
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -35,3 +37,9 @@ class EmailSender(Protocol):
     """
 
     def send(self, email: OutgoingEmail) -> str | None: ...
+
+
+class DeliveryUncertain(ProviderTransientError):
+    """The server may have taken the message before the failure (a timeout, a connection
+    lost mid-request, an unreadable success): retry on the same channel only, or the
+    message could arrive twice."""

@@ -19,16 +19,21 @@ from django.core.mail import EmailMultiAlternatives
 
 from integrations import provider_http
 from integrations.base import ProviderPermanentError, ProviderTransientError
-from integrations.email.base import OutgoingEmail
+from integrations.email.base import DeliveryUncertain, OutgoingEmail
 
 PROVIDER = "email"
 
 
 class DjangoMailSender:
-    """One ``EmailMultiAlternatives`` per message, on the configured backend."""
+    """One ``EmailMultiAlternatives`` per message, on the configured backend (or on
+    ``connection``, e.g. the SMTP fallback's)."""
+
+    def __init__(self, connection: object | None = None) -> None:
+        self.connection = connection
 
     def send(self, email: OutgoingEmail) -> str | None:
         message = EmailMultiAlternatives(
+            connection=self.connection,
             subject=email.subject,
             body=email.text,
             from_email=email.from_email,
@@ -63,14 +68,14 @@ def _translate(exc: BaseException) -> BaseException:
         except (ProviderTransientError, ProviderPermanentError) as mapped:
             return mapped
         # a 2xx the backend could not parse: the message may or may not have gone out.
-        return ProviderTransientError(PROVIDER, f"unreadable ESP response: {exc}")
+        return DeliveryUncertain(PROVIDER, f"unreadable ESP response: {exc}")
     if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress):
         return ProviderPermanentError(PROVIDER, f"recipient refused: {exc}")
     if isinstance(exc, AnymailConfigurationError | ImproperlyConfigured):
         return ProviderPermanentError(PROVIDER, f"email is misconfigured: {exc}")
     if isinstance(exc, AnymailAPIError | AnymailError):
-        # no HTTP response at all: connection refused, timeout, DNS.
-        return ProviderTransientError(PROVIDER, f"ESP unreachable: {exc}")
+        # no HTTP response at all: connection refused, DNS — or a timeout after sending.
+        return DeliveryUncertain(PROVIDER, f"ESP unreachable: {exc}")
     if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused):
         return ProviderPermanentError(PROVIDER, f"SMTP refused: {exc}")
     if isinstance(exc, smtplib.SMTPResponseException):
@@ -78,6 +83,8 @@ def _translate(exc: BaseException) -> BaseException:
         if 400 <= code < 500:
             return ProviderTransientError(PROVIDER, f"SMTP {code}: {exc.smtp_error!r}")
         return ProviderPermanentError(PROVIDER, f"SMTP {code}: {exc.smtp_error!r}")
-    if isinstance(exc, smtplib.SMTPException | socket.timeout | OSError):
+    if isinstance(exc, smtplib.SMTPServerDisconnected | socket.timeout):
+        return DeliveryUncertain(PROVIDER, f"SMTP connection lost: {exc}")
+    if isinstance(exc, smtplib.SMTPException | OSError):
         return ProviderTransientError(PROVIDER, f"SMTP unreachable: {exc}")
     return exc

@@ -59,6 +59,16 @@ class TwilioSms:
             timeout_seconds=timeout(),
         )
 
+    def account(self) -> str:
+        """Fetch our own account (the provider check's cheap read); returns its status."""
+        try:
+            with transport_errors(PROVIDER):
+                account = self.client.api.v2010.accounts(self.client.username).fetch()
+        except TwilioRestException as exc:
+            raise_for_status(PROVIDER, exc.status, f"{exc.code}: {exc.msg}"[:300])
+            raise
+        return str(account.status)
+
     def send(self, to: str, body: str) -> SentSms:
         try:
             with transport_errors(PROVIDER):

@@ -1,7 +1,9 @@
 """The video boundary: what a booking asks of a video provider and what comes back.
 
-Only the join URL crosses back: a host's start URL (Zoom) opens the meeting as its host,
-so it is never returned, stored on the booking or sent to a prospect.
+The join URL crosses back for everyone. Zoom's ``start_url`` logs whoever opens it in as
+the host account, so it is never returned; Whereby's ``hostRoomUrl`` only grants host
+rights in that one room and comes back as ``host_url``, for the seller alone — never
+stored where the prospect sees it or sent to them.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class VideoMeetingRequest:
 class VideoMeeting:
     meeting_id: str
     join_url: str
+    host_url: str = ""  # for the seller only
 
 
 class VideoProvider(Protocol):
@@ -45,7 +48,9 @@ class VideoProvider(Protocol):
 
     def create(self, request: VideoMeetingRequest) -> VideoMeeting: ...
 
-    def update(self, meeting_id: str, request: VideoMeetingRequest) -> None: ...
+    def update(self, meeting_id: str, request: VideoMeetingRequest) -> VideoMeeting | None:
+        """Move the meeting; a provider that cannot returns the new meeting replacing it."""
+        ...
 
     def delete(self, meeting_id: str, request: VideoMeetingRequest) -> None:
         """Remove the meeting; one already gone counts as done."""

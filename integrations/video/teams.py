@@ -1,7 +1,14 @@
 """Microsoft Teams meetings through Microsoft Graph, with an app-only token from msal.
 
-``POST /users/{seller}/onlineMeetings/createOrGet`` with our booking id as ``externalId``
-makes creation idempotent on Graph's side: asking twice returns the same meeting. The msal
+Graph addresses online meetings by the organizer's object id, not their email: the seller's
+UPN is resolved once with ``GET /users/{upn}?$select=id`` (cached a day) and create, update
+and delete go to ``/users/{object-id}/onlineMeetings``. ``createOrGet`` with our booking id
+as ``externalId`` makes creation idempotent on Graph's side.
+
+App-only calls also need an application access policy granted to each organizer
+(``New-CsApplicationAccessPolicy`` / ``Grant-CsApplicationAccessPolicy``); without it Graph
+answers 403 "No application access policy found for this app", which is raised as "access
+policy missing for <user>" so the seller's sync error says what to fix. The msal
 application (and so its token cache) lives as long as the worker process.
 """
 
@@ -9,12 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import threading
 from typing import Any
 
 import msal
 import requests
 from django.conf import settings
+from django.core.cache import cache
 
 from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.provider_http import check_response, timeout, transport_errors
@@ -24,6 +33,9 @@ PROVIDER = "teams"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 # msal error codes that no retry will fix (bad tenant, client id or secret).
 PERMANENT_TOKEN_ERRORS = {"invalid_client", "unauthorized_client", "invalid_request"}
+OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+USER_ID_TTL = 24 * 3600
+POLICY_MISSING = "no application access policy"
 
 _apps: dict[str, msal.ConfidentialClientApplication] = {}
 _apps_lock = threading.Lock()
@@ -103,14 +115,58 @@ class TeamsClient:
             raise ProviderPermanentError(PROVIDER, message)
         raise ProviderTransientError(PROVIDER, message)
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _call(self, method: str, path: str, *, user: str = "", **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.access_token()}"}
         with transport_errors(PROVIDER):
             response = self.session.request(
                 method, f"{self.graph_url}{path}", headers=headers, timeout=self.timeout, **kwargs
             )
+        if response.status_code == 403 and POLICY_MISSING in response.text.lower():
+            raise ProviderPermanentError(
+                PROVIDER,
+                f"access policy missing for {user or 'this user'}: grant the app's application "
+                "access policy to them (Grant-CsApplicationAccessPolicy)",
+            )
         check_response(PROVIDER, response)
         return response
+
+    # --- users ------------------------------------------------------------------------
+    def user_id(self, user: str) -> str:
+        """The Entra object id of ``user`` (a UPN/email or already an id); cached a day."""
+        if OBJECT_ID.match(user):
+            return user
+        key = (
+            "teams-user:" + hashlib.sha256(f"{self.tenant_id}|{user.lower()}".encode()).hexdigest()
+        )
+        cached = cache.get(key)
+        if cached:
+            return cached
+        try:
+            response = self._call("GET", f"/users/{user}", params={"$select": "id"}, user=user)
+        except ProviderPermanentError as exc:
+            if "HTTP 404" in exc.message:
+                raise ProviderPermanentError(
+                    PROVIDER, f"no Microsoft 365 user {user} in tenant {self.tenant_id}"
+                ) from exc
+            raise
+        object_id = str(response.json()["id"])
+        cache.set(key, object_id, timeout=USER_ID_TTL)
+        return object_id
+
+    def probe_access_policy(self, user: str) -> None:
+        """A read that needs the access policy: list the user's meetings by a join URL that
+        matches none. Raises "access policy missing for <user>" when it is not granted."""
+        object_id = self.user_id(user)
+        try:
+            self._call(
+                "GET",
+                f"/users/{object_id}/onlineMeetings",
+                params={"$filter": "JoinWebUrl eq 'https://teams.microsoft.com/l/meetup-join/0'"},
+                user=user,
+            )
+        except ProviderPermanentError as exc:
+            if "HTTP 404" not in exc.message:
+                raise
 
     # --- meetings ---------------------------------------------------------------------
     def find(self, request: VideoMeetingRequest) -> VideoMeeting | None:
@@ -119,7 +175,8 @@ class TeamsClient:
     def create(self, request: VideoMeetingRequest) -> VideoMeeting:
         response = self._call(
             "POST",
-            f"/users/{request.host_email}/onlineMeetings/createOrGet",
+            f"/users/{self.user_id(request.host_email)}/onlineMeetings/createOrGet",
+            user=request.host_email,
             json={
                 "externalId": request.booking_id,
                 "subject": request.topic,
@@ -133,14 +190,14 @@ class TeamsClient:
             raise ProviderPermanentError(PROVIDER, "online meeting created without a join URL")
         return VideoMeeting(str(payload["id"]), join_url)
 
-    @staticmethod
-    def _meeting_path(meeting_id: str, request: VideoMeetingRequest) -> str:
-        return f"/users/{request.host_email}/onlineMeetings/{meeting_id}"
+    def _meeting_path(self, meeting_id: str, request: VideoMeetingRequest) -> str:
+        return f"/users/{self.user_id(request.host_email)}/onlineMeetings/{meeting_id}"
 
     def update(self, meeting_id: str, request: VideoMeetingRequest) -> None:
         self._call(
             "PATCH",
             self._meeting_path(meeting_id, request),
+            user=request.host_email,
             json={
                 "subject": request.topic,
                 "startDateTime": _iso(request.start),
@@ -149,8 +206,10 @@ class TeamsClient:
         )
 
     def delete(self, meeting_id: str, request: VideoMeetingRequest) -> None:
+        # The path names the organizer by object id, so a 404 here is the meeting itself.
+        path = self._meeting_path(meeting_id, request)
         try:
-            self._call("DELETE", self._meeting_path(meeting_id, request))
+            self._call("DELETE", path, user=request.host_email)
         except ProviderPermanentError as exc:
             if "HTTP 404" not in exc.message:
                 raise

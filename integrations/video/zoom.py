@@ -2,6 +2,13 @@
 
 The account-credentials token is cached (Django cache, shared by workers) until shortly
 before it expires. Only ``join_url`` is kept from Zoom's answers, never ``start_url``.
+
+Finding a meeting again after a crash: the booking's ref ends the ``topic`` (``… [mr…]``).
+``List meetings`` returns the topic whole (≤ 200 characters) but cuts ``agenda`` short, so a
+marker at the end of a long agenda was invisible there and a retry made a second meeting.
+Tracking fields would survive too, but exist only where an admin defined them and are not
+in the list's answer. Zoom refuses a topic over 200 or an agenda over 2,000 characters, so
+both are cut to fit; the list is read page by page (``next_page_token``).
 """
 
 from __future__ import annotations
@@ -21,6 +28,17 @@ from integrations.video.base import VideoMeeting, VideoMeetingRequest
 
 PROVIDER = "zoom"
 EARLY_REFRESH = dt.timedelta(seconds=60)
+TOPIC_MAX = 200
+AGENDA_MAX = 2000
+PAGE_SIZE = 300  # the largest page List meetings gives
+
+
+def topic_with_ref(topic: str, ref: str) -> str:
+    """``topic`` cut to fit Zoom's 200 characters with `` [ref]`` at its end."""
+    suffix = f" [{ref}]"
+    room = TOPIC_MAX - len(suffix)
+    cut = topic if len(topic) <= room else topic[: room - 1].rstrip() + "…"
+    return cut + suffix
 
 
 class ZoomClient:
@@ -99,25 +117,33 @@ class ZoomClient:
     @staticmethod
     def _body(request: VideoMeetingRequest) -> dict[str, Any]:
         return {
-            "topic": request.topic,
+            "topic": topic_with_ref(request.topic, request.ref),
             "type": 2,  # scheduled
             "start_time": request.start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "duration": request.duration_minutes,
             "timezone": "UTC",
-            "agenda": f"{request.agenda}\n\nRef: {request.ref}".strip(),
+            "agenda": request.agenda[:AGENDA_MAX],
             "settings": {"join_before_host": False, "waiting_room": True},
         }
 
     def find(self, request: VideoMeetingRequest) -> VideoMeeting | None:
-        response = self._call(
-            "GET",
-            f"/users/{request.host_email}/meetings",
-            params={"type": "upcoming", "page_size": 300},
-        )
-        for meeting in response.json().get("meetings") or []:
-            if request.ref in (meeting.get("agenda") or ""):
-                return VideoMeeting(str(meeting["id"]), meeting["join_url"])
-        return None
+        marker = f"[{request.ref}]"
+        params: dict[str, Any] = {"type": "upcoming", "page_size": PAGE_SIZE}
+        while True:
+            payload = self._call(
+                "GET", f"/users/{request.host_email}/meetings", params=params
+            ).json()
+            for meeting in payload.get("meetings") or []:
+                if (meeting.get("topic") or "").endswith(marker):
+                    return VideoMeeting(str(meeting["id"]), meeting["join_url"])
+            token = payload.get("next_page_token")
+            if not token:
+                return None
+            params = {**params, "next_page_token": token}
+
+    def me(self) -> dict[str, Any]:
+        """The account's own user (``GET /users/me``): the provider check's cheap read."""
+        return self._call("GET", "/users/me").json()
 
     def create(self, request: VideoMeetingRequest) -> VideoMeeting:
         response = self._call(

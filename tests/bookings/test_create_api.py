@@ -6,8 +6,8 @@ import pytest
 from django.test import override_settings
 
 from bookings.models import Booking, BookingEvent
+from bookings.outbox.models import SyncJob
 from bookings.tokens import hash_token
-from integrations.models import SyncJob
 from routing.models import RoutingDecision
 from sellers.models import SellerMetric
 from tests.bookings.conftest import LIMA, body, personal_page, slot, team_page

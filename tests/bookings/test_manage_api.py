@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent
-from integrations.models import SyncJob
+from bookings.outbox.models import SyncJob
 from sellers.models import SellerMetric
 from tests.bookings.conftest import body, personal_page, slot, team_page
 from tests.factories import BookingFactory

@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from bookings.models import BookingStatus
+from bookings.models import Booking, BookingStatus
+from tests.bookings.conftest import body, personal_page, slot
 from tests.factories import BookingFactory, MeetingTypeFactory, PageFactory, SellerFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +136,7 @@ def test_meeting_type_page_renders_questions_by_type(client, meeting_type) -> No
     assert config == {
         "mode": "book",
         "slotsUrl": "/api/v1/public/pages/acme-sales/demo/slots/",
-        "bookUrl": "/api/v1/public/pages/acme-sales/demo/bookings/",
+        "bookUrl": "/schedule/acme-sales/demo/book/",
         "manageUrl": "/schedule/manage/TOKEN/",
         "pageTimezone": "America/Lima",
         "duration": 30,
@@ -265,3 +266,29 @@ def test_ics_expired_token_is_410(client, meeting_type) -> None:
     booking_with_token(meeting_type, manage_token_expires_at=timezone.now() - dt.timedelta(days=1))
 
     assert client.get(f"/schedule/manage/{TOKEN}/invite.ics").status_code == 410
+
+
+def test_booking_made_on_the_page_is_recorded_as_web_and_by_the_api_as_api(client) -> None:
+    meeting_type, _ = personal_page()
+    page_url = f"/schedule/{meeting_type.page.slug}/{meeting_type.slug}/"
+    config = client.get(page_url).context["config"]  # what the page's JS posts to
+    api_url = f"/api/v1/public/pages/{meeting_type.page.slug}/{meeting_type.slug}/bookings/"
+
+    on_page = client.post(
+        config["bookUrl"], json.dumps(body(slot(), 1)), content_type="application/json"
+    )
+    by_api = client.post(
+        api_url, json.dumps(body(slot(hour=11), 2)), content_type="application/json"
+    )
+
+    assert (on_page.status_code, by_api.status_code) == (201, 201)
+    assert set(on_page.json()) == set(by_api.json())  # the same answer, the same contract
+    sources = dict(Booking.objects.values_list("email", "source"))
+    assert sources == {"prospect1@example.com": "web", "prospect2@example.com": "api"}
+
+
+def test_page_booking_endpoint_is_not_in_the_api_schema(client) -> None:
+    schema = Client().get("/api/v1/schema/", {"format": "json"}).json()
+
+    assert [path for path in schema["paths"] if not path.startswith("/api/v1/")] == []
+    assert "/api/v1/public/pages/{page}/{meeting_type}/bookings/" in schema["paths"]

@@ -30,7 +30,7 @@ def chromium_browser() -> Iterator[object]:
         pytest.fail(
             f"{CHROMIUM} is missing: the browser test needs Debian's Chromium. "
             "Install it with `apt-get update && apt-get install chromium` "
-            "(bash .ci/run does this), not with `playwright install`.",
+            "(`make test` does this as root), not with `playwright install`.",
             pytrace=False,
         )
     from playwright.sync_api import sync_playwright

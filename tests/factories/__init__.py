@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from bookings.models import Booking
-from integrations.models import SyncJob
+from bookings.outbox.models import SyncJob
 from scheduling.models import AvailabilityOverride, AvailabilityRule, MeetingType, SchedulingPage
 from sellers.models import BusyInterval, CalendarConnection, Seller, Team, TeamMembership
 

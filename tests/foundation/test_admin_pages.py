@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent, Reminder, SlotLock
-from integrations.models import SyncJob
+from bookings.outbox.models import SyncJob
 from routing.models import RoutingDecision, RoutingState
 from sellers.models import CalendarConnection, Seller, SellerMetric
 from tests.factories import BusyIntervalFactory, CalendarConnectionFactory, SyncJobFactory
@@ -102,8 +102,8 @@ def test_admin_booking_change_page_shows_decision_events_and_jobs(client, everyt
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Round robin: Lucía Torres was next among 8 free sellers" in html
-    assert "&quot;name&quot;: &quot;Diego Ramírez&quot;" in html  # candidates, pretty-printed
+    assert "fixed seller: Lucía Torres (seller chosen by system)" in html
+    assert "&quot;name&quot;: &quot;Lucía Torres&quot;" in html  # candidates, pretty-printed
     assert "HubSpot 500" in html  # the failed outbox job
     assert booking.manage_token_hash in html  # shown read-only, never an input
     assert 'name="manage_token_hash"' not in html

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from bookings.models import Booking
-from integrations.models import SyncJob
+from bookings.outbox.models import SyncJob
 from scheduling.models import AvailabilityOverride, AvailabilityRule, MeetingType, SchedulingPage
 from tests.factories import (
     AvailabilityRuleFactory,

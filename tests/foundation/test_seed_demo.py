@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from bookings.models import Booking, BookingEvent
+from bookings.outbox.models import SyncJob
+from bookings.tokens import key_digest
 from routing.models import RoutingDecision, RoutingRule
 from scheduling.models import AvailabilityOverride, AvailabilityRule, MeetingType, SchedulingPage
 from sellers.models import Seller, Team, TeamMembership
@@ -50,6 +52,8 @@ def test_seed_demo_first_run_creates_the_demo() -> None:
         "routing.RoutingDecision": 7,
         "bookings.Booking": 7,
         "bookings.BookingEvent": 10,
+        "sellers.SellerMetric": 7,  # written by the booking service, like any booking
+        "integrations.SyncJob": 7,  # the confirmation emails (no other provider is on)
     }
 
 
@@ -108,8 +112,12 @@ def test_seed_demo_hours_holidays_and_vacation() -> None:
 def test_seed_demo_bookings_are_valid_and_relative_to_now() -> None:
     seed()
 
-    bookings = Booking.objects.select_related("meeting_type", "seller").order_by("idempotency_key")
-    assert [b.idempotency_key for b in bookings] == [f"seed-{n}" for n in range(1, 8)]
+    by_key = {
+        b.idempotency_key: b
+        for b in Booking.objects.select_related("meeting_type", "seller", "routing_decision")
+    }
+    bookings = [by_key[key_digest(f"seed-{n}")] for n in range(1, 8)]  # never the plain key
+    assert len(by_key) == 7
     assert [b.start > NOW for b in bookings] == [True, True, True, True, False, False, False]
     for b in bookings:
         mt = b.meeting_type
@@ -121,9 +129,27 @@ def test_seed_demo_bookings_are_valid_and_relative_to_now() -> None:
         assert b.manage_token_expires_at == b.end + dt.timedelta(days=7)
         assert len(b.manage_token_hash) == 64
         assert b.routing_decision.chosen == b.seller
+    assert [b.status for b in bookings] == [*["confirmed"] * 4, "completed", "completed", "no_show"]
     rosa = bookings[0]
     # Two weekdays after Wednesday 18 November, 10:00 in Lima (UTC-5).
     assert rosa.start == dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_seed_demo_books_through_the_service_with_real_decisions_and_events() -> None:
+    seed()
+
+    for booking in Booking.objects.select_related("seller", "routing_decision"):
+        decision = booking.routing_decision
+        assert (decision.strategy, decision.chosen) == ("fixed", booking.seller)
+        assert decision.reason == (f"fixed seller: {booking.seller.name} (seller chosen by system)")
+        assert booking.source == "web"
+        kinds = list(booking.events.values_list("kind", "actor"))
+        finished = [] if booking.status == "confirmed" else [(booking.status, "system")]
+        assert kinds == [("created", "prospect"), *finished]
+    jobs = SyncJob.objects.filter(target="email", action="create")
+    assert jobs.count() == 7
+    assert all(job.payload["manage_url"].startswith("http") for job in jobs)
 
 
 @time_machine.travel(NOW, tick=False)

@@ -1,5 +1,6 @@
 """Settings fail fast: a malformed variable stops start-up with a message naming it."""
 
+import base64
 import os
 import subprocess
 import sys
@@ -9,7 +10,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-GOOD_KEY = Fernet.generate_key().decode()
+# Fixed, not generated: it is part of a test id, which every xdist worker must collect alike.
+GOOD_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
 
 
 def clean_env(**variables: str) -> dict[str, str]:

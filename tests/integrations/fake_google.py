@@ -1,9 +1,26 @@
 """A fake Google: Calendar v3 JSON and the OAuth 2.0 token endpoint, on a real socket.
 
+References: Calendar API v3 "Events: insert" (``id``: base32hex characters a–v and 0–9,
+5–1024 long; 409 ``duplicate`` for a taken id; ``conferenceDataVersion=1`` for
+``conferenceData.createRequest``), "Events: delete" (410 ``deleted`` once gone), "Events:
+list" / "Synchronize resources efficiently" (410 for a stale ``syncToken``), "Freebusy:
+query" (at most 50 calendars — ``calendarExpansionMax`` — and a bounded time range),
+"CalendarList: list", and "Errors" (developers.google.com/calendar/api/guides/errors).
+
 Enough of the wire format for google-api-python-client and google-auth to run unchanged:
 events insert/get/patch/delete/list (sync tokens, 410 on a stale one, paging), freeBusy
 (≤ 50 calendars, ≤ 90 days, like Google), events.watch, channels.stop, calendars.get, and
-``/token`` with the authorization_code (PKCE checked) and refresh_token grants.
+``/token`` with the authorization_code (PKCE checked) and refresh_token grants, and a
+service account's JWT bearer grant (RFC 7523; google-auth's ``service_account.Credentials``).
+
+Service accounts: a token minted without a ``sub`` claim (no domain-wide delegation) may not
+write ``attendees`` — Calendar answers 403, reason ``forbiddenForServiceAccounts``, "Service
+accounts cannot invite attendees without Domain-Wide Delegation of Authority." (the body
+quoted in spatie/laravel-google-calendar#159/#229; Google's "Events: insert" page does not
+list it) — nor create a Meet conference: 400 "Invalid conference type value." (reported in
+googleapis/google-api-nodejs-client#3052; no Google page found that documents the body).
+``sub`` in the assertion ("Using OAuth 2.0 for Server to Server Applications", "Delegating
+domain-wide authority") lifts both.
 """
 
 from __future__ import annotations
@@ -12,6 +29,7 @@ import base64
 import datetime as dt
 import hashlib
 import itertools
+import json
 import re
 import secrets
 import threading
@@ -36,6 +54,11 @@ def _instant(value: dict[str, str]) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(value["date"]), dt.time(), tzinfo=dt.UTC)
 
 
+def _jwt_claims(assertion: str) -> dict[str, Any]:
+    payload = assertion.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
 def _rfc3339(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
@@ -57,6 +80,8 @@ class FakeGoogle(FakeProvider):
         self.refresh_tokens: dict[str, bool] = {}
         self.meet_pending = False
         self.jwt_grants = 0
+        self.undelegated_tokens: set[str] = set()  # service-account tokens without ``sub``
+        self.jwt_subjects: list[str | None] = []
 
     # --- test helpers ----------------------------------------------------------------
     @property
@@ -174,7 +199,11 @@ class FakeGoogle(FakeProvider):
             if form.get("assertion", "").count(".") != 2:
                 return Response(400, {"error": "invalid_grant"})
             self.jwt_grants += 1
+            claims = _jwt_claims(form["assertion"])
             access, _ = self._issue()
+            self.jwt_subjects.append(claims.get("sub"))
+            if not claims.get("sub"):
+                self.undelegated_tokens.add(access)
             return Response(
                 200, {"access_token": access, "expires_in": 3599, "token_type": "Bearer"}
             )
@@ -238,6 +267,17 @@ class FakeGoogle(FakeProvider):
 
     def _api(self, request: Request, parts: list[str]) -> Response:
         method = request.method
+        refused = self._refused_for_service_account(request, parts)
+        if refused:
+            return refused
+        if parts == ["users", "me", "calendarList"] and method == "GET":
+            return Response(
+                200,
+                {
+                    "kind": "calendar#calendarList",
+                    "items": [{"kind": "calendar#calendarListEntry", "id": self.account_email}],
+                },
+            )
         if parts == ["freeBusy"] and method == "POST":
             return self._free_busy(request.json())
         if parts == ["channels", "stop"] and method == "POST":
@@ -260,6 +300,37 @@ class FakeGoogle(FakeProvider):
             if len(parts) == 4:
                 return self._event(calendar_id, parts[3], request)
         return _error(404, "Not Found", "notFound")
+
+    def _refused_for_service_account(self, request: Request, parts: list[str]) -> Response | None:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        writes = request.method in ("POST", "PATCH", "PUT") and parts[-1:] != ["watch"]
+        if token not in self.undelegated_tokens or not writes or "events" not in parts:
+            return None
+        body = request.json() or {}
+        if body.get("attendees"):
+            message = (
+                "Service accounts cannot invite attendees without Domain-Wide Delegation "
+                "of Authority."
+            )
+            return Response(
+                403,
+                {
+                    "error": {
+                        "errors": [
+                            {
+                                "domain": "calendar",
+                                "reason": "forbiddenForServiceAccounts",
+                                "message": message,
+                            }
+                        ],
+                        "code": 403,
+                        "message": message,
+                    }
+                },
+            )
+        if (body.get("conferenceData") or {}).get("createRequest"):
+            return _error(400, "Invalid conference type value.", "invalid")
+        return None
 
     def _store(self, calendar_id: str, event: dict[str, Any]) -> dict[str, Any]:
         event = {

@@ -1,6 +1,16 @@
 """HubSpot CRM v3 objects API, as much as the adapter uses: contacts batch upsert by email,
-meetings and notes create / patch / search, with associations (v4 types) recorded.
-Checks the Bearer token."""
+meetings and notes create / patch / search, with associations (v4 types) recorded, and
+"Account information › Get account details" (``GET /account-info/v3/details``,
+developers.hubspot.com/docs/api/settings/account-information-api) for the provider check.
+Checks the Bearer token (private app access token): 401 ``INVALID_AUTHENTICATION``
+otherwise ("Error handling", developers.hubspot.com/docs/api/error-handling).
+
+Create bodies follow "Engagements › Meetings" and "› Notes" (developers.hubspot.com/docs/
+api/crm/meetings, /notes: "Create a meeting", properties and associations): ``hs_timestamp``
+required (epoch milliseconds or ISO 8601); ``hs_meeting_outcome`` one of SCHEDULED,
+COMPLETED, RESCHEDULED, NO_SHOW, CANCELED; default association types meeting→contact 200
+and note→contact 202, category HUBSPOT_DEFINED ("Associations v4 › association type ids").
+A wrong body is 400 ``VALIDATION_ERROR``."""
 
 from __future__ import annotations
 
@@ -23,6 +33,31 @@ def _error(status: int, message: str, category: str = "VALIDATION_ERROR") -> Res
         status,
         {"status": "error", "message": message, "correlationId": "fake", "category": category},
     )
+
+
+OUTCOMES = {"SCHEDULED", "COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED"}
+TYPE_TO_CONTACT = {"meetings": 200, "notes": 202}
+
+
+def _bad_engagement(
+    kind: str, properties: dict[str, Any], associations: Any, *, patch: bool = False
+) -> str:
+    stamp = properties.get("hs_timestamp")
+    if not patch and not stamp:
+        return "Property values were not valid: hs_timestamp is required"
+    if stamp is not None and not re.fullmatch(r"\d{10,13}|\d{4}-\d\d-\d\dT.+", str(stamp)):
+        return f"Property values were not valid: hs_timestamp {stamp!r}"
+    outcome = properties.get("hs_meeting_outcome")
+    if outcome is not None and outcome not in OUTCOMES:
+        return f"Property values were not valid: hs_meeting_outcome {outcome!r}"
+    for association in associations or []:
+        for spec in association.get("types", []):
+            if (
+                spec.get("associationCategory") != "HUBSPOT_DEFINED"
+                or spec.get("associationTypeId") != TYPE_TO_CONTACT[kind]
+            ):
+                return f"invalid association type {spec}"
+    return ""
 
 
 class FakeHubSpot(FakeProvider):
@@ -59,6 +94,18 @@ class FakeHubSpot(FakeProvider):
     def handle(self, request: Request) -> Response:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
             return _error(401, "Authentication credentials not found.", "INVALID_AUTHENTICATION")
+        if request.path == "/account-info/v3/details" and request.method == "GET":
+            return Response(
+                200,
+                {
+                    "portalId": 62515,
+                    "accountType": "STANDARD",
+                    "timeZone": "America/Lima",
+                    "companyCurrency": "USD",
+                    "uiDomain": "app.hubspot.com",
+                    "dataHostingLocation": "na1",
+                },
+            )
         if request.path == "/crm/v3/objects/contacts/batch/upsert" and request.method == "POST":
             return self._upsert_contacts(request.json())
         match = OBJECT.fullmatch(request.path)
@@ -68,6 +115,9 @@ class FakeHubSpot(FakeProvider):
         store = self.objects[kind]
         if tail is None and request.method == "POST":
             body = request.json()
+            problem = _bad_engagement(kind, body.get("properties") or {}, body.get("associations"))
+            if problem:
+                return _error(400, problem)
             object_id = self._id()
             for association in body.get("associations") or []:
                 to_id = association["to"]["id"]
@@ -87,6 +137,11 @@ class FakeHubSpot(FakeProvider):
         if tail and tail.isdigit() and request.method == "PATCH":
             if tail not in store:
                 return _error(404, "resource not found", "OBJECT_NOT_FOUND")
+            problem = _bad_engagement(
+                kind, request.json().get("properties") or {}, None, patch=True
+            )
+            if problem:
+                return _error(400, problem)
             store[tail].update(request.json()["properties"])
             return Response(200, self._record(tail, store[tail]))
         return _error(405, f"{request.method} not allowed")

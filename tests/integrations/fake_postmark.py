@@ -1,4 +1,12 @@
-"""A fake Postmark (the ESP behind anymail's postmark backend), speaking its email API."""
+"""A fake Postmark (the ESP behind anymail's postmark backend), speaking its email API.
+
+Follows postmarkapp.com/developer: "Email API › Send a single email" (``POST /email``,
+``X-Postmark-Server-Token`` header, JSON with ``From``, ``To``, ``Subject``, ``TextBody`` /
+``HtmlBody``, ``Attachments`` of ``Name``/``Content``/``ContentType``; answers ``MessageID``)
+and "API error codes" (401 with ErrorCode 10 for a bad token; 422 with ErrorCode 300 for an
+invalid email request, 406 for an inactive recipient). ``GET /server`` ("Server API › Get
+the server") is the provider check's cheap authenticated read.
+"""
 
 from __future__ import annotations
 
@@ -37,9 +45,19 @@ class FakePostmark(FakeProvider):
     def handle(self, request: Request) -> Response:
         if request.headers.get("x-postmark-server-token") != self.token:
             return Response(401, {"ErrorCode": 10, "Message": "Bad or missing API token"})
+        if (request.method, request.path) == ("GET", "/server"):
+            return Response(200, {"ID": 1, "Name": "meetroute", "ApiTokens": [self.token]})
         if (request.method, request.path) != ("POST", "/email"):
             return Response(404, {"ErrorCode": 404, "Message": "not found"})
         body = request.json()
+        for name in ("From", "To"):
+            if not isinstance(body.get(name), str) or "@" not in body[name]:
+                return Response(422, {"ErrorCode": 300, "Message": f"Invalid '{name}' address"})
+        if not (body.get("TextBody") or body.get("HtmlBody")):
+            return Response(
+                422,
+                {"ErrorCode": 300, "Message": "Provide either email TextBody or HtmlBody or both."},
+            )
         if body["To"] in self.rate_limited_once:
             retry_after = self.rate_limited_once.pop(body["To"])
             return Response(

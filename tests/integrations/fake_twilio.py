@@ -1,5 +1,8 @@
-"""Twilio's REST API (2010-04-01), messages only: form-encoded create with basic auth,
-answered with Twilio's JSON message resource or its error shape."""
+"""Twilio's REST API (2010-04-01): messages (form-encoded create with basic auth, answered
+with Twilio's JSON message resource or its error shape) and "Fetch an Account resource"
+(``GET /2010-04-01/Accounts/{Sid}.json``, twilio.com/docs/iam/api/account) for the provider
+check; ``status`` is one of active, suspended, closed. Bad credentials are 401 code 20003,
+another account's SID 403 ("Error and warning dictionary")."""
 
 from __future__ import annotations
 
@@ -35,10 +38,25 @@ class FakeTwilio(FakeProvider):
     def __init__(self) -> None:
         super().__init__()
         self.messages: list[dict[str, Any]] = []
+        self.account_status = "active"
 
     def handle(self, request: Request) -> Response:
         if request.headers.get("authorization") != BASIC:
             return _error(401, 20003, "Authenticate")
+        account = re.fullmatch(r"/2010-04-01/Accounts/(AC\w+)\.json", request.path)
+        if account and request.method == "GET":
+            if account.group(1) != ACCOUNT_SID:
+                return _error(403, 20003, "Permission denied")
+            return Response(
+                200,
+                {
+                    "sid": ACCOUNT_SID,
+                    "friendly_name": "meetroute",
+                    "status": self.account_status,
+                    "type": "Full",
+                    "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}.json",
+                },
+            )
         match = re.fullmatch(r"/2010-04-01/Accounts/(AC\w+)/Messages\.json", request.path)
         if not match or request.method != "POST":
             return _error(404, 20404, "The requested resource was not found")
@@ -47,6 +65,10 @@ class FakeTwilio(FakeProvider):
         form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
         if not re.fullmatch(r"\+[1-9]\d{6,14}", form.get("To", "")):
             return _error(400, 21211, f"The 'To' number {form.get('To')} is not valid.")
+        if not re.fullmatch(r"\+[1-9]\d{6,14}", form.get("From", "")) and not form.get(
+            "MessagingServiceSid"
+        ):
+            return _error(400, 21603, "A 'From' phone number is required.")
         if not form.get("Body"):
             return _error(400, 21602, "Message body is required.")
         sid = "SM" + secrets.token_hex(16)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from integrations import handlers
+from bookings.outbox import handlers
 from integrations.circuit import CircuitBreaker
 from tests.integrations import stand_in
 

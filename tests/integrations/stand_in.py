@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from integrations.models import SyncJob
+from bookings.outbox.models import SyncJob
 
 
 class StandIn:

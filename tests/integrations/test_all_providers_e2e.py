@@ -10,10 +10,10 @@ from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
+from bookings import ics
 from bookings.models import Booking
-from integrations import worker
-from integrations.email import ics
-from integrations.models import SyncJob
+from bookings.outbox import tasks, worker
+from bookings.outbox.models import SyncJob
 from tests.bookings.conftest import body, personal_page, slot
 from tests.factories import CalendarConnectionFactory
 from tests.integrations import fake_hubspot, fake_pipedrive
@@ -157,7 +157,7 @@ def test_booking_with_every_provider_syncs_each_exactly_once(
 
     # Email: prospect and seller. The prospect's carries the invite, which parses back;
     # the seller's does not, by design: their connected Google Calendar holds the event
-    # (integrations.email.messages.build: no duplicate invite for a synced calendar).
+    # (bookings.outbox.messages.build: no duplicate invite for a synced calendar).
     prospect, seller = mail.outbox
     assert (prospect.to, seller.to) == ([PROSPECT_EMAIL], [SELLER_EMAIL])
     [(name, content, _mimetype)] = prospect.attachments
@@ -172,8 +172,8 @@ def test_booking_with_every_provider_syncs_each_exactly_once(
 
     # Running the jobs again changes nothing: no new records, no requests, no mail.
     before = fake_state(google, pipedrive, hubspot)
-    assert worker.sweep_due_jobs() == 0
-    assert worker.sweep_due_jobs() == 0
+    assert tasks.sweep_due_jobs() == 0
+    assert tasks.sweep_due_jobs() == 0
     for job in jobs:
         assert worker.run_job(job_id=str(job.pk)) == worker.SKIPPED
     assert fake_state(google, pipedrive, hubspot) == before
@@ -199,7 +199,7 @@ def test_providers_down_then_back_the_booking_stands_and_the_sweep_catches_up(
         assert job.not_before > timezone.now(), job.target
         assert job.not_before - started <= dt.timedelta(seconds=RETRY_BASE_SECONDS + 5)
     assert SyncJob.objects.get(booking=booking, target="email").status == Status.DONE
-    assert worker.sweep_due_jobs() == 0  # nothing due yet: no hammering the providers
+    assert tasks.sweep_due_jobs() == 0  # nothing due yet: no hammering the providers
     assert (booking.calendar_synced, booking.pipedrive_synced, booking.hubspot_synced) == (
         False,
         False,
@@ -209,8 +209,8 @@ def test_providers_down_then_back_the_booking_stands_and_the_sweep_catches_up(
     for fake in providers:
         fake.recover()
     with time_machine.travel(timezone.now() + dt.timedelta(seconds=60), tick=True):
-        assert worker.sweep_due_jobs() == 3
-        assert worker.sweep_due_jobs() == 0
+        assert tasks.sweep_due_jobs() == 3
+        assert tasks.sweep_due_jobs() == 0
 
     assert set(jobs.values_list("status", flat=True)) == {Status.DONE}
     booking.refresh_from_db()

@@ -95,3 +95,32 @@ def test_celery_worker_refuses_to_start_half_configured(clean):
 
     with pytest.raises(ImproperlyConfigured, match=r"Zoom .* is half-configured"):
         refuse_half_configured_providers()
+
+
+@pytest.mark.parametrize(
+    ("changes", "error_id"),
+    [
+        ({"WHEREBY_API_KEY": "k", "WHEREBY_ROOM_MODE": "huge"}, "integrations.E007"),
+        ({"JITSI_DOMAIN": "https://meet.example.org/room"}, "integrations.E008"),
+        (
+            {"GOOGLE_IMPERSONATE_USER": "bot@example.com", "GOOGLE_SERVICE_ACCOUNT_FILE": ""},
+            "integrations.E009",
+        ),
+        ({"EMAIL_FALLBACK_URL": "smtp://mail.example.com:587"}, "integrations.E010"),
+    ],
+)
+def test_new_provider_settings_fail_fast_when_inconsistent(clean, changes, error_id):
+    for name, value in changes.items():
+        setattr(clean, name, value)
+
+    assert [m[0] for m in messages()] == [error_id]
+
+
+def test_new_provider_settings_pass_when_consistent(clean):
+    clean.WHEREBY_API_KEY, clean.WHEREBY_ROOM_MODE = "k", "group"
+    clean.JITSI_DOMAIN = "meet.example.org"
+    clean.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    clean.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "t"}
+    clean.EMAIL_FALLBACK_URL = "smtp://mail.example.com:587"
+
+    assert messages() == []

@@ -5,12 +5,13 @@ from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
-from integrations import worker
+from bookings import ics
+from bookings.outbox import email as email_sync
+from bookings.outbox import messages, tasks, worker
+from bookings.outbox.models import SyncJob
 from integrations.base import ProviderTransientError
-from integrations.email import ics, messages
-from integrations.email import sync as email_sync
 from integrations.email.fake import FakeEmailSender
-from integrations.models import SyncJob
+from integrations.email.fallback import FallbackSender
 from tests.factories import BookingFactory, CalendarConnectionFactory, SellerFactory, SyncJobFactory
 from tests.integrations.fake_postmark import FakePostmark
 
@@ -211,7 +212,7 @@ def test_email_job_run_twice_sends_once(booking, breakers):
 
     worker.run_job(job_id=str(job.pk))
     worker.run_job(job_id=str(job.pk))
-    worker.sweep_due_jobs()
+    tasks.sweep_due_jobs()
 
     assert [m.to for m in mail.outbox] == [["ana@example.org"], ["sam@example.com"]]
 
@@ -225,10 +226,10 @@ def test_handler_after_partial_failure_sends_only_the_missing_email(booking):
     )
 
     with pytest.raises(ProviderTransientError):
-        email_sync.handle(job, sender=sent_then_fail)
+        email_sync.handle(job, sender=FallbackSender(sent_then_fail))
     job.refresh_from_db()
-    email_sync.handle(job, sender=sender)
-    email_sync.handle(job, sender=sender)
+    email_sync.handle(job, sender=FallbackSender(sender))
+    email_sync.handle(job, sender=FallbackSender(sender))
 
     assert [e.to for e in sender.sent] == ["ana@example.org", "sam@example.com"]
     job.refresh_from_db()
@@ -300,7 +301,7 @@ def test_postmark_500_is_retried_and_later_succeeds(booking, postmark, breakers)
     assert postmark.sent == []
 
     SyncJob.objects.filter(pk=job.pk).update(not_before=timezone.now())
-    assert worker.sweep_due_jobs() == 1
+    assert tasks.sweep_due_jobs() == 1
 
     job.refresh_from_db()
     assert job.status == SyncJob.Status.DONE
@@ -320,10 +321,10 @@ def test_postmark_429_honours_retry_after_and_resends_only_what_is_missing(
     assert job.not_before >= before + dt.timedelta(seconds=90)
     assert job.last_error.startswith("email: rate limited (429)")
     assert job.payload["sent_to"] == ["prospect"]
-    assert worker.sweep_due_jobs() == 0  # not due before Retry-After
+    assert tasks.sweep_due_jobs() == 0  # not due before Retry-After
 
     SyncJob.objects.filter(pk=job.pk).update(not_before=timezone.now())
-    assert worker.sweep_due_jobs() == 1
+    assert tasks.sweep_due_jobs() == 1
 
     job.refresh_from_db()
     assert (job.status, job.payload["sent_to"]) == (SyncJob.Status.DONE, ["prospect", "seller"])
@@ -340,3 +341,119 @@ def test_postmark_rejecting_the_recipient_fails_at_once(booking, postmark, break
     assert booking.email_needs_manual_sync is True
     job.refresh_from_db()
     assert job.last_error.startswith("email: recipient refused")
+
+
+# --- the SMTP fallback ------------------------------------------------------------------
+@pytest.fixture
+def smtp(settings):
+    from tests.integrations.fake_smtp import FakeSmtp
+
+    with FakeSmtp() as server:
+        settings.EMAIL_FALLBACK_URL = server.url
+        settings.PROVIDER_TIMEOUT = 1
+        yield server
+
+
+@pytest.fixture
+def esp_breaker(settings):
+    from integrations.circuit import CircuitBreaker
+    from integrations.email.fallback import BREAKER
+
+    settings.CIRCUIT_FAILURE_THRESHOLD = 1
+    settings.CIRCUIT_COOLDOWN_SECONDS = 300
+    breaker = CircuitBreaker(BREAKER)
+    breaker.reset()
+    yield breaker
+    breaker.reset()
+
+
+def smtp_recipients(smtp):
+    return [m.recipients[0] for m in smtp.messages]
+
+
+def test_esp_refusing_a_message_sends_it_by_smtp_and_records_which(
+    booking, postmark, smtp, esp_breaker
+):
+    postmark.reject_recipients.add("ana@example.org")
+    job = email_job(booking)
+
+    email_sync.handle(job)
+
+    assert [e.to for e in postmark.sent] == ["sam@example.com"]
+    assert smtp_recipients(smtp) == ["ana@example.org"]
+    job.refresh_from_db()
+    assert job.payload["delivered_by"] == {"prospect": "smtp", "seller": "esp"}
+    assert b"invite.ics" in smtp.messages[0].data
+
+
+def test_open_esp_circuit_sends_by_smtp(booking, postmark, smtp, esp_breaker):
+    esp_breaker.record_failure()  # threshold 1: open
+    job = email_job(booking)
+
+    email_sync.handle(job)
+
+    assert postmark.sent == [] and postmark.requests == []
+    assert smtp_recipients(smtp) == ["ana@example.org", "sam@example.com"]
+    job.refresh_from_db()
+    assert job.payload["delivered_by"] == {"prospect": "smtp", "seller": "smtp"}
+
+
+def test_esp_timeout_pins_the_message_to_the_esp_never_smtp(
+    booking, postmark, smtp, esp_breaker, settings
+):
+    """The ESP may have taken a message it timed out on: its retry must not go by SMTP even
+    though the ESP's circuit is now open."""
+    settings.ANYMAIL = {**settings.ANYMAIL, "REQUESTS_TIMEOUT": 0.5}
+    postmark.hang_next(seconds=2)
+    job = email_job(booking)
+
+    with pytest.raises(ProviderTransientError):
+        email_sync.handle(job)
+    job.refresh_from_db()
+    assert job.payload["pinned"] == {"prospect": "esp"}
+    assert not esp_breaker.allow()  # the ESP's circuit is open now
+    email_sync.handle(job)  # pinned: the ESP again (its success closes the circuit)
+
+    assert smtp.messages == []
+    assert [e.to for e in postmark.sent] == ["ana@example.org", "sam@example.com"]
+    job.refresh_from_db()
+    assert job.payload["delivered_by"] == {"prospect": "esp", "seller": "esp"}
+
+
+def test_smtp_connection_lost_after_data_pins_to_smtp(booking, postmark, smtp, esp_breaker):
+    esp_breaker.record_failure()
+    smtp.drop_after_data_next = 1
+    job = email_job(booking)
+
+    with pytest.raises(ProviderTransientError):
+        email_sync.handle(job)
+    esp_breaker.reset()  # the ESP is healthy again, yet the prospect's message stays on SMTP
+    job.refresh_from_db()
+    email_sync.handle(job)
+
+    assert postmark.sent and all(e.to != "ana@example.org" for e in postmark.sent)
+    job.refresh_from_db()
+    assert job.payload["delivered_by"]["prospect"] == "smtp"
+
+
+def test_smtp_451_is_transient_and_550_permanent(booking, postmark, smtp, esp_breaker):
+    from integrations.base import ProviderPermanentError
+
+    esp_breaker.record_failure()
+    smtp.fail_data_next = 1
+    with pytest.raises(ProviderTransientError):
+        email_sync.handle(email_job(booking))
+
+    smtp.refuse.add("ana@example.org")
+    with pytest.raises(ProviderPermanentError, match="SMTP refused"):
+        email_sync.handle(email_job(booking, action="update"))
+
+
+def test_without_a_fallback_an_esp_refusal_is_permanent(booking, postmark, esp_breaker, settings):
+    from integrations.base import ProviderPermanentError
+
+    settings.EMAIL_FALLBACK_URL = None
+    postmark.reject_recipients.add("ana@example.org")
+
+    with pytest.raises(ProviderPermanentError, match="recipient refused"):
+        email_sync.handle(email_job(booking))

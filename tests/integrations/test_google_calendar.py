@@ -12,13 +12,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.outbox import calendar as sync
+from bookings.outbox.models import SyncJob
 from integrations.base import ProviderPermanentError, ProviderTransientError
-from integrations.calendar import freebusy, live_check, push, sync
 from integrations.calendar.base import GrantRevoked
-from integrations.calendar.live_check import seller_is_free
 from integrations.circuit import CircuitBreaker
-from integrations.models import SyncJob
 from scheduling import cache as slot_cache
+from sellers.calendar import freebusy, live_check, push
+from sellers.calendar.live_check import seller_is_free
 from sellers.models import BusyInterval, CalendarConnection
 from tests.factories import (
     BookingFactory,
@@ -518,7 +519,7 @@ def test_calendar_tasks_are_discovered_by_the_worker():
 
 
 def test_outbox_handler_for_calendar_is_this_module():
-    from integrations import handlers
+    from bookings.outbox import handlers
 
     assert handlers.get_handler(SyncJob.Target.CALENDAR) is sync.handle
 
@@ -570,9 +571,10 @@ def shared_calendar(google, settings, tmp_path, breaker):
     return settings.GOOGLE_SHARED_CALENDAR_ID
 
 
-def test_service_account_writes_to_the_shared_calendar_with_the_seller_invited(
-    db, google, shared_calendar
+def test_service_account_with_impersonation_invites_and_adds_meet(
+    db, google, shared_calendar, settings
 ):
+    settings.GOOGLE_IMPERSONATE_USER = "calendar-bot@example.com"
     booking = BookingFactory(location_type="google_meet")
 
     run(booking, "create")
@@ -583,6 +585,56 @@ def test_service_account_writes_to_the_shared_calendar_with_the_seller_invited(
     assert [a["email"] for a in event["attendees"]] == [booking.email, booking.seller.email]
     assert booking.meeting_url == event["hangoutLink"]
     assert google.jwt_grants == 2  # one signed-assertion token per client built
+    assert google.jwt_subjects == ["calendar-bot@example.com"] * 2
+
+
+def test_service_account_without_impersonation_writes_no_attendees_or_meet(
+    db, google, shared_calendar, settings
+):
+    """Regression: events always invited the prospect and seller, which Google refuses from
+    a service account without domain-wide delegation (403 forbiddenForServiceAccounts)."""
+    settings.GOOGLE_IMPERSONATE_USER = ""
+    booking = BookingFactory(location_type="google_meet")
+
+    run(booking, "create")
+
+    [event] = google.live_events(shared_calendar)
+    assert not event.get("attendees") and "conferenceData" not in event
+    assert booking.meeting_url == ""
+    assert google.jwt_subjects == [None]
+
+
+def test_fake_google_refuses_attendees_from_an_undelegated_service_account(
+    db, google, shared_calendar, settings
+):
+    from integrations.calendar import service_account
+    from integrations.calendar.base import Attendee, EventSpec
+
+    settings.GOOGLE_IMPERSONATE_USER = ""
+    spec = EventSpec(
+        summary="s",
+        start=NOW,
+        end=NOW + dt.timedelta(minutes=30),
+        timezone="UTC",
+        description="",
+        location="",
+        attendees=(Attendee("p@example.com", "P"),),
+        with_meet=False,
+        request_id="r1",
+        booking_ref="r1",
+    )
+
+    with pytest.raises(ProviderPermanentError, match="403"):
+        service_account.provider().create_event(shared_calendar, "abc12345", spec)
+
+
+def test_seller_admin_says_what_service_account_mode_does(settings, shared_calendar):
+    from integrations.calendar import service_account
+
+    settings.GOOGLE_IMPERSONATE_USER = ""
+    assert "without attendees or Google Meet" in service_account.mode_note()
+    settings.GOOGLE_IMPERSONATE_USER = "bot@example.com"
+    assert "invite the seller and the prospect" in service_account.mode_note()
 
 
 def test_service_account_free_busy_reads_50_sellers_per_call(db, google, shared_calendar):

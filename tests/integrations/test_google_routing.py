@@ -109,7 +109,7 @@ def test_reschedule_overlapping_its_own_event_is_allowed(
         booking = book(meeting_type, slot(hour=10))
     assert google.live_events("primary")[0]["id"] == booking.id.hex
 
-    moved = reschedule_booking(booking=booking, start=slot(hour=10, minute=30), actor="prospect")
+    moved = reschedule_booking(booking=booking, start=slot(hour=10, minute=30))
 
     assert moved.start == slot(hour=10, minute=30)
     assert BookingEvent.Kind.RECHECK_SKIPPED not in kinds(moved)

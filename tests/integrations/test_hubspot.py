@@ -6,9 +6,9 @@ import time
 import pytest
 
 from bookings.models import Booking
+from bookings.outbox.crm import handle_hubspot
 from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.crm.hubspot import MEETING_TO_CONTACT, NOTE_TO_CONTACT
-from integrations.crm.sync import handle_hubspot
 from tests.factories import BookingFactory, SyncJobFactory
 from tests.integrations.fake_hubspot import TOKEN, FakeHubSpot
 

@@ -20,11 +20,11 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from icalendar import Calendar
 
+from bookings import ics
 from bookings.models import BookingEvent
-from integrations import worker
-from integrations.email import ics
-from integrations.models import SyncJob
-from integrations.outbox import enqueue_booking_sync
+from bookings.outbox import tasks
+from bookings.outbox.models import SyncJob
+from bookings.outbox.services import enqueue_booking_sync
 from tests.factories import BookingFactory
 from tests.integrations.fake_postmark import FakePostmark
 
@@ -95,12 +95,12 @@ def test_enqueued_email_job_runs_on_commit_and_sets_flags(
 def test_job_delivered_twice_sends_one_email_each(
     booking, postmark, django_capture_on_commit_callbacks
 ):
-    from integrations.tasks import run_sync_job
+    from bookings.outbox.tasks import run_sync_job
 
     job = enqueue(booking, capture=django_capture_on_commit_callbacks)
     run_sync_job.delay(job_id=str(job.pk))
     run_sync_job.apply(kwargs={"job_id": str(job.pk)})
-    worker.sweep_due_jobs()
+    tasks.sweep_due_jobs()
 
     assert len(postmark.sent) == 2
     assert kinds(booking) == ["synced"]
@@ -116,11 +116,11 @@ def test_rate_limited_esp_retries_after_retry_after_then_succeeds(
 
     assert (job.status, job.attempts) == (Status.PENDING, 1)
     assert job.not_before - before >= dt.timedelta(seconds=300)
-    assert worker.sweep_due_jobs() == 0  # nothing due yet: no hammering the ESP
+    assert tasks.sweep_due_jobs() == 0  # nothing due yet: no hammering the ESP
     assert postmark.sent == []
 
     SyncJob.objects.filter(pk=job.pk).update(not_before=timezone.now())
-    assert worker.sweep_due_jobs() == 1
+    assert tasks.sweep_due_jobs() == 1
 
     job.refresh_from_db()
     assert (job.status, len(postmark.sent)) == (Status.DONE, 2)
@@ -141,7 +141,7 @@ def test_esp_down_retries_with_growing_jittered_backoff_until_manual_sync(
             break
         delays.append((job.attempts, (job.not_before - job.updated_at).total_seconds()))
         SyncJob.objects.filter(pk=job.pk).update(not_before=timezone.now())
-        worker.sweep_due_jobs()
+        tasks.sweep_due_jobs()
 
     assert [a for a, _ in delays] == [1, 2, 3]
     assert all(0 <= d <= 10 * 2 ** (a - 1) + 1 for a, d in delays)
@@ -178,7 +178,7 @@ def test_open_circuit_defers_jobs_and_a_trial_closes_it(
     postmark.fail_next(2, status=500)
     first = enqueue(booking, capture=django_capture_on_commit_callbacks)
     SyncJob.objects.filter(pk=first.pk).update(not_before=timezone.now())
-    worker.sweep_due_jobs()  # second failure: the circuit opens
+    tasks.sweep_due_jobs()  # second failure: the circuit opens
     assert breakers["email"].state() == "open"
 
     other = BookingFactory(email="bea@example.org")
@@ -192,7 +192,7 @@ def test_open_circuit_defers_jobs_and_a_trial_closes_it(
     # After the cool-down the sweep finds both jobs due; the half-open circuit lets one
     # trial through, its success closes the circuit, and the other job follows.
     with time_machine.travel(timezone.now() + dt.timedelta(seconds=125), tick=True):
-        assert worker.sweep_due_jobs() == 2
+        assert tasks.sweep_due_jobs() == 2
 
     assert breakers["email"].state() == "closed"
     assert len(postmark.requests) > requests_so_far
@@ -205,7 +205,7 @@ def test_sweep_runs_a_job_whose_celery_message_was_lost(
     job = enqueue(booking, deliver=False, capture=django_capture_on_commit_callbacks)
     assert (job.status, postmark.sent) == (Status.PENDING, [])
 
-    assert worker.sweep_due_jobs() == 1
+    assert tasks.sweep_due_jobs() == 1
 
     job.refresh_from_db()
     assert job.status == Status.DONE
@@ -222,10 +222,10 @@ def test_job_of_a_worker_killed_mid_run_is_reclaimed_after_its_lease(
         locked_until=timezone.now() + dt.timedelta(minutes=2),
         payload={"manage_url": MANAGE_URL, "sent_to": ["prospect"]},
     )
-    assert worker.sweep_due_jobs() == 0  # lease still live: maybe it is only slow
+    assert tasks.sweep_due_jobs() == 0  # lease still live: maybe it is only slow
 
     SyncJob.objects.filter(pk=job.pk).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
-    assert worker.sweep_due_jobs() == 1
+    assert tasks.sweep_due_jobs() == 1
 
     job.refresh_from_db()
     assert job.status == Status.DONE
@@ -246,7 +246,7 @@ def test_a_newer_change_while_a_job_waits_resends_to_everyone(
     assert again.pk == first.pk  # one pending job per booking, target and action
     assert "sent_to" not in again.payload
     SyncJob.objects.filter(pk=again.pk).update(not_before=timezone.now())
-    worker.sweep_due_jobs()
+    tasks.sweep_due_jobs()
     assert [e.to for e in postmark.sent] == [
         "ana@example.org",
         "ana@example.org",
@@ -271,7 +271,7 @@ def test_admin_retry_actions_requeue_failed_jobs(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("admin:integrations_syncjob_changelist"),
+            reverse("admin:bookings_syncjob_changelist"),
             {"action": "retry_sync_now", "_selected_action": [str(job.pk)]},
             follow=True,
         )
@@ -366,8 +366,8 @@ def wait_for(condition, timeout: float = 40.0, what: str = "condition") -> None:
 def test_real_worker_runs_jobs_and_reclaims_one_whose_worker_was_killed(
     tmp_path, settings, breakers
 ):
+    from bookings.outbox.tasks import sweep_sync_jobs
     from config.celery import app
-    from integrations.tasks import sweep_sync_jobs
 
     settings.PIPEDRIVE_API_TOKEN = settings.HUBSPOT_ACCESS_TOKEN = settings.TWILIO_ACCOUNT_SID = ""
     queue = f"outbox-test-{uuid.uuid4().hex[:8]}"

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from bookings.models import Booking
+from bookings.outbox.crm import handle_pipedrive
 from integrations.base import ProviderPermanentError, ProviderTransientError
-from integrations.crm.sync import handle_pipedrive
 from tests.factories import BookingFactory, SyncJobFactory
 from tests.integrations.fake_pipedrive import TOKEN, FakePipedrive
 
@@ -70,6 +70,51 @@ def test_pipedrive_create_makes_one_person_deal_and_activity(fake, booking):
     assert activity["deal_id"] == deal["id"]
     assert activity["participants"] == [{"person_id": person["id"], "primary": True}]
     assert "Team size: 12" in activity["note"]
+
+
+def test_pipedrive_activity_location_is_a_v2_object(fake, booking):
+    """Regression: ``location`` went as a string; v2's schema has an object ``{value, …}``."""
+    Booking.objects.filter(pk=booking.pk).update(location="Av. Larco 123, Lima")
+
+    synced = run(Booking.objects.get(pk=booking.pk))
+
+    activity = fake.activities[int(synced.pipedrive_activity_id)]
+    assert activity["location"] == {"value": "Av. Larco 123, Lima"}
+    assert (activity["due_date"], activity["due_time"], activity["duration"]) == (
+        "2026-12-07",
+        "15:30",
+        "00:45",
+    )
+
+
+def test_pipedrive_fake_refuses_a_string_location_and_bad_times(fake):
+    import requests
+
+    url = f"{fake.url}/api/v2/activities"
+    base = {
+        "subject": "s",
+        "type": "meeting",
+        "due_date": "2026-12-07",
+        "due_time": "15:30",
+        "duration": "00:45",
+    }
+    headers = {"x-api-token": TOKEN}
+
+    def post(**changes):
+        return requests.post(url, json={**base, **changes}, headers=headers, timeout=2)
+
+    assert post(location="Av. Larco 123").status_code == 400
+    assert post(due_time="3:30 PM").status_code == 400
+    assert post(duration="45").status_code == 400
+    assert post(bogus=1).status_code == 400
+    assert post(location={"value": "Av. Larco 123"}).status_code == 200
+    assert requests.post(url, json=base, timeout=2).status_code == 401
+
+
+def test_pipedrive_me_reads_the_token_user(fake):
+    from integrations.crm.pipedrive import PipedriveClient
+
+    assert PipedriveClient.from_settings().me()["email"] == "owner@example.com"
 
 
 def test_pipedrive_create_run_twice_changes_nothing_more(fake, booking):
@@ -174,7 +219,7 @@ def test_pipedrive_hang_is_transient_within_the_timeout(fake, booking):
     assert time.monotonic() - began < 2
 
 
-@pytest.mark.parametrize("status", [400, 401, 404])
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 410])
 def test_pipedrive_client_errors_are_permanent(fake, booking, status):
     fake.fail_next(status=status)
 

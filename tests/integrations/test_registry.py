@@ -4,8 +4,8 @@ import pytest
 from django.contrib.admin.sites import site
 from django.test import override_settings
 
-from integrations.models import SyncJob
-from integrations.registry import targets_for
+from bookings.outbox.models import SyncJob
+from bookings.outbox.registry import targets_for
 from tests.factories import BookingFactory, CalendarConnectionFactory, SyncJobFactory
 
 pytestmark = pytest.mark.django_db

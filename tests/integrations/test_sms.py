@@ -5,10 +5,10 @@ import time
 
 import pytest
 
+from bookings.outbox.models import SyncJob
+from bookings.outbox.sms import handle, send_sms
 from integrations.base import ProviderPermanentError, ProviderTransientError
-from integrations.models import SyncJob
 from integrations.sms.fake import FakeSms
-from integrations.sms.sync import handle, send_sms
 from tests.factories import BookingFactory, SyncJobFactory
 from tests.integrations import fake_twilio
 

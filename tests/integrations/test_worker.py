@@ -6,9 +6,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent
-from integrations import handlers, worker
+from bookings.outbox import handlers, tasks, worker
+from bookings.outbox import services as outbox_services
+from bookings.outbox.models import SyncJob
 from integrations.base import ProviderPermanentError, ProviderTransientError
-from integrations.models import SyncJob
 from tests.factories import BookingFactory, SyncJobFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +170,7 @@ def test_running_job_with_live_lease_is_left_alone(stand_in_handler):
     )
 
     assert worker.run_job(job_id=str(job.pk)) == worker.SKIPPED
-    assert worker.sweep_due_jobs() == 0
+    assert tasks.sweep_due_jobs() == 0
     assert stand_in_handler.calls == []
 
 
@@ -180,7 +181,7 @@ def test_running_job_with_expired_lease_is_reclaimed_by_the_sweep(stand_in_handl
         locked_until=timezone.now() - dt.timedelta(seconds=1),
     )
 
-    assert worker.sweep_due_jobs() == 1
+    assert tasks.sweep_due_jobs() == 1
 
     job.refresh_from_db()
     assert job.status == Status.DONE
@@ -213,14 +214,14 @@ def test_retry_job_resets_a_failed_job_and_clears_the_flag(stand_in_handler):
     job = SyncJobFactory(target="pipedrive")
     worker.run_job(job_id=str(job.pk))
 
-    retried = worker.retry_job(job, actor="staff:ops")
+    retried = outbox_services.retry_job(job, actor="staff:ops")
 
     job.refresh_from_db()
     job.booking.refresh_from_db()
     assert retried.pk == job.pk
     assert (job.status, job.attempts, job.finished_at) == (Status.PENDING, 0, None)
     assert job.booking.pipedrive_needs_manual_sync is False
-    assert worker.retry_job(job) is None  # not failed any more: nothing to do
+    assert outbox_services.retry_job(job) is None  # not failed any more: nothing to do
 
 
 def test_retry_job_reuses_the_existing_pending_job(stand_in_handler):
@@ -231,7 +232,7 @@ def test_retry_job_reuses_the_existing_pending_job(stand_in_handler):
         not_before=timezone.now() + dt.timedelta(hours=1),
     )
 
-    retried = worker.retry_job(failed)
+    retried = outbox_services.retry_job(failed)
 
     failed.refresh_from_db()
     pending.refresh_from_db()
@@ -247,7 +248,7 @@ def test_retry_failed_bulk_counts_only_failed_jobs(stand_in_handler):
     SyncJobFactory(booking=booking, target="calendar", status=Status.FAILED)
     SyncJobFactory(booking=booking, target="hubspot", status=Status.DONE)
 
-    assert worker.retry_failed_for_bookings([booking]) == 2
+    assert outbox_services.retry_failed_for_bookings([booking]) == 2
     assert SyncJob.objects.filter(booking=booking, status=Status.FAILED).count() == 0
 
 

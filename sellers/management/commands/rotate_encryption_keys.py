@@ -22,6 +22,12 @@ def encrypted_fields(model: type[models.Model]) -> list[EncryptedTextField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
 
 
+def quoted_column(field: models.Field | None) -> str:
+    """The quoted column of a concrete field (the stubs allow a pk-less model and no column)."""
+    assert field is not None and field.column is not None
+    return connection.ops.quote_name(field.column)
+
+
 class Command(BaseCommand):
     help = "Re-encrypt every encrypted field with the first key of FIELD_ENCRYPTION_KEYS."
 
@@ -34,9 +40,8 @@ class Command(BaseCommand):
             if not fields:
                 continue
             meta = model._meta
-            quote = connection.ops.quote_name
-            table, pk = quote(meta.db_table), quote(meta.pk.column)
-            columns = [quote(f.column) for f in fields]
+            table, pk = connection.ops.quote_name(meta.db_table), quoted_column(meta.pk)
+            columns = [quoted_column(f) for f in fields]
             lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT {pk} FROM {table}")  # noqa: S608

@@ -1,0 +1,64 @@
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+
+class SyncJob(models.Model):
+    """Outbox row: side work for a booking, written in the booking's transaction.
+
+    At most one pending job per (booking, target, action): enqueueing twice is harmless.
+    """
+
+    class Target(models.TextChoices):
+        CALENDAR = "calendar", "Calendar"
+        VIDEO = "video", "Video"
+        PIPEDRIVE = "pipedrive", "Pipedrive"
+        HUBSPOT = "hubspot", "HubSpot"
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Create"
+        UPDATE = "update", "Update"
+        CANCEL = "cancel", "Cancel"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed (needs manual sync)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="sync_jobs"
+    )
+    target = models.CharField(max_length=20, choices=Target.choices)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=8)
+    not_before = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # Moved from the integrations app without touching its rows (migration
+        # bookings.0003 is state-only): the table keeps its first name.
+        db_table = "integrations_syncjob"
+        ordering = ["not_before"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "target", "action"],
+                condition=Q(status="pending"),
+                name="sync_job_one_pending",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "not_before"], name="sync_job_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.target}:{self.action} for {self.booking_id} ({self.status})"

@@ -1,0 +1,142 @@
+"""Writing the outbox: side work for a booking, recorded in the booking's own transaction,
+and staff retries of failed work.
+
+Draining it is the workers' job (``tasks`` → ``worker``); this module decides which targets
+a booking change concerns, records one pending job each, and pokes the workers after
+commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookings import sync_status as booking_sync
+from bookings.models import Booking
+from bookings.outbox import registry
+from bookings.outbox.models import SyncJob
+from bookings.outbox.payload import carried_payload
+from bookings.outbox.tasks import run_sync_job
+from bookings.outbox.worker import flag_of
+
+Status = SyncJob.Status
+
+
+def enqueue_booking_sync(
+    *, booking: Booking, action: str, payload: dict | None = None
+) -> list[SyncJob]:
+    """Record one pending job per enabled target for ``action`` (create, update, cancel).
+
+    Must run inside the transaction that changed the booking. Idempotent: a pending job for
+    the same booking, target and action is reused (``payload`` is merged into it). Workers
+    are poked after commit.
+
+    ``payload`` is what the handlers cannot read from the booking later, e.g.
+    ``{"manage_url": …}``: only the manage token's hash is stored, so the link with the
+    plaintext token exists only while the booking service holds it.
+    """
+    now = timezone.now()
+    jobs = []
+    for target in registry.targets_for(booking):
+        job, created = SyncJob.objects.get_or_create(
+            booking=booking,
+            target=target,
+            action=action,
+            status=SyncJob.Status.PENDING,
+            defaults={"not_before": now, "payload": dict(payload or {})},
+        )
+        if not created:
+            # A newer change of the same kind while this one waits (e.g. a retry): it will
+            # do the newer work, so earlier progress (emails sent for the older change) no
+            # longer counts.
+            merged = {**carried_payload(job.payload), **(payload or {})}
+            if merged != job.payload:
+                job.payload = merged
+                job.save(update_fields=["payload", "updated_at"])
+        jobs.append(job)
+    if jobs:
+        _poke_workers([str(job.id) for job in jobs])
+    return jobs
+
+
+# --- retrying by hand ------------------------------------------------------------------
+@transaction.atomic
+def retry_job(job: SyncJob, *, actor: str = "system") -> SyncJob | None:
+    """Make a failed job due now with fresh attempts and clear its booking's manual-sync flag.
+
+    The failed row itself goes back to pending; if a pending job for the same booking,
+    target and action already exists, that one is made due now instead (one pending each).
+    Jobs that are not failed are left alone (returns None). Idempotent.
+    """
+    locked = SyncJob.objects.select_for_update().filter(pk=job.pk).first()
+    if locked is None or locked.status != Status.FAILED:
+        return None
+    job = locked
+    now = timezone.now()
+    pending = SyncJob.objects.filter(
+        booking_id=job.booking_id, target=job.target, action=job.action, status=Status.PENDING
+    ).first()
+    if pending is None:
+        job.status = Status.PENDING
+        job.attempts = 0
+        job.not_before = now
+        job.locked_until = None
+        job.finished_at = None
+        job.save()
+        runnable = job
+    else:
+        pending.not_before = now
+        pending.payload = {**carried_payload(job.payload), **pending.payload}
+        pending.save(update_fields=["not_before", "payload", "updated_at"])
+        runnable = pending
+    booking_sync.clear_manual_sync(
+        booking_id=job.booking_id,
+        flag=flag_of(job.target),
+        actor=actor,
+        data={"retry": str(runnable.pk), "target": job.target, "action": job.action},
+    )
+    _poke_workers([str(runnable.pk)])
+    return runnable
+
+
+def retry_now(queryset: Iterable[SyncJob], *, actor: str = "system") -> int:
+    """Admin "retry sync now": failed jobs are retried (``retry_job``), pending ones made due
+    now; running and done jobs are left alone. Returns how many will run."""
+    count = 0
+    for job in queryset:
+        if job.status == Status.FAILED:
+            count += retry_job(job, actor=actor) is not None
+        elif job.status == Status.PENDING:
+            with transaction.atomic():
+                changed = SyncJob.objects.filter(pk=job.pk, status=Status.PENDING).update(
+                    not_before=timezone.now(), updated_at=timezone.now()
+                )
+                if changed:
+                    _poke_workers([str(job.pk)])
+            count += changed
+    return count
+
+
+def retry_failed(queryset: Iterable[SyncJob], *, actor: str = "system") -> int:
+    """``retry_job`` for every failed job in ``queryset``; returns how many were retried."""
+    return sum(1 for job in queryset if retry_job(job, actor=actor) is not None)
+
+
+def retry_failed_for_bookings(bookings: Iterable[Booking], *, actor: str = "system") -> int:
+    """Retry every failed job of these bookings (admin bulk action)."""
+    ids = [b.pk for b in bookings]
+    return retry_failed(
+        SyncJob.objects.filter(booking_id__in=ids, status=Status.FAILED), actor=actor
+    )
+
+
+def _poke_workers(job_ids: list[str]) -> None:
+    """Run these jobs once the surrounding transaction commits."""
+
+    def poke() -> None:
+        for job_id in job_ids:
+            run_sync_job.delay(job_id=job_id)
+
+    transaction.on_commit(poke)

@@ -1,0 +1,87 @@
+"""SMS: the ``send_sms`` service and the outbox handler for booking texts.
+
+A job sends at most one text: the message sid lands in the job's payload (``message_ids``,
+a progress key the outbox never carries to newer jobs) right after Twilio accepts it, and
+a job that already has one returns at once.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from django.conf import settings
+
+from bookings.models import Booking
+from bookings.outbox.models import SyncJob
+from integrations.base import ProviderPermanentError
+from integrations.sms.base import SentSms, SmsSender
+
+_fake_sender: SmsSender | None = None
+
+
+def default_sender() -> SmsSender:
+    """Twilio when configured, else an in-memory sender that logs (the embedded default)."""
+    if settings.TWILIO_ACCOUNT_SID:
+        from integrations.sms.twilio import TwilioSms
+
+        return TwilioSms.from_settings()
+    global _fake_sender
+    if _fake_sender is None:
+        from integrations.sms.fake import FakeSms
+
+        _fake_sender = FakeSms()
+    return _fake_sender
+
+
+def e164(phone: str) -> str:
+    """``phone`` as E.164, or ProviderPermanentError: no retry makes a bad number good."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ProviderPermanentError("twilio", f"not an E.164 number: {phone!r}") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ProviderPermanentError("twilio", f"not a valid phone number: {phone!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def send_sms(to: str, body: str, *, sender: SmsSender | None = None) -> str:
+    """Send one text now and return its message sid. Not idempotent: callers that may run
+    twice record the sid and check it first (as ``handle`` does)."""
+    sent: SentSms = (sender or default_sender()).send(e164(to), body)
+    return sent.sid
+
+
+def booking_text(booking: Booking, action: str, manage_url: str = "") -> str:
+    """The text for a booking change, in the prospect's timezone."""
+    when = booking.start.astimezone(ZoneInfo(str(booking.timezone)))
+    stamp = f"{when:%a %d %b %H:%M} ({booking.timezone})"
+    what = f"{booking.meeting_type.name} with {booking.seller.name}"
+    if action == "cancel":
+        return f"Cancelled: {what} on {stamp}."
+    lead = "Rescheduled" if action == "update" else "Confirmed"
+    parts = [f"{lead}: {what} on {stamp}."]
+    if booking.meeting_url:
+        parts.append(f"Join: {booking.meeting_url}")
+    elif booking.location:
+        parts.append(f"Where: {booking.location}")
+    if manage_url:
+        parts.append(f"Change or cancel: {manage_url}")
+    return " ".join(parts)
+
+
+def handle(job: SyncJob, sender: SmsSender | None = None) -> None:
+    """Text the prospect about the booking change in ``job``; at most once per job."""
+    if job.payload.get("message_ids"):
+        return
+    booking = (
+        Booking.objects.select_related("meeting_type", "seller").filter(pk=job.booking_id).first()
+    )
+    if booking is None or not booking.phone:
+        return
+    body = booking_text(booking, job.action, str(job.payload.get("manage_url") or ""))
+    sid = send_sms(booking.phone, body, sender=sender)
+    fresh = SyncJob.objects.filter(pk=job.pk).values_list("payload", flat=True).first() or {}
+    payload = {**fresh, "message_ids": [sid]}
+    SyncJob.objects.filter(pk=job.pk).update(payload=payload)
+    job.payload = payload
