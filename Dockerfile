@@ -19,15 +19,17 @@ COPY waitlist ./waitlist
 COPY integrations ./integrations
 RUN pip install .
 COPY manage.py ./
+COPY deploy ./deploy
 COPY templates ./templates
 COPY static ./static
 
 # collectstatic needs settings that import without production secrets.
-RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only \
+RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only EMAIL_URL=dummymail:// \
     FIELD_ENCRYPTION_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     python manage.py collectstatic --noinput --verbosity 0 \
     && chown -R app:app /app
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+ENTRYPOINT ["/app/deploy/entrypoint.sh"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

@@ -15,6 +15,7 @@ from bookings.models import COUNTED_STATUSES, Booking, BookingStatus
 from bookings.services.common import TokenExpired
 from config.errors import NotFound
 from scheduling.hooks import BookedTimeQuery
+from sellers.api.permissions import staff_can
 from sellers.models import SellerMetric
 
 
@@ -46,10 +47,11 @@ def booking_list(
     start_after: dt.datetime | None = None,
     start_before: dt.datetime | None = None,
 ) -> QuerySet[Booking]:
-    """Bookings the user may see (staff: all; a seller: their own; others: none), filtered,
-    newest start first, with every relation the API shows in the same query."""
+    """Bookings the user may see (staff with the view permission: all; a seller: their
+    own; others: none), filtered, newest start first, with every relation the API shows in
+    the same query."""
     qs = _with_relations(Booking.objects.all()).order_by("-start", "id")
-    if not user.is_staff:
+    if not staff_can(user, "view", Booking):
         seller_id = getattr(getattr(user, "seller", None), "pk", None)
         if seller_id is None:
             return qs.none()
@@ -71,7 +73,7 @@ def seller_metrics(*, user: Any, start: dt.date, end: dt.date) -> list[dict[str,
     """Per seller over [start, end] (local dates): bookings, cancelled, rescheduled,
     completed, no_show, and the same by prospect country. 1 query."""
     qs = SellerMetric.objects.filter(date__gte=start, date__lte=end)
-    if not user.is_staff:
+    if not staff_can(user, "view", SellerMetric):
         seller_id = getattr(getattr(user, "seller", None), "pk", None)
         if seller_id is None:
             return []

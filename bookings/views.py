@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django_countries import countries
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
@@ -174,6 +175,7 @@ def google_calendar_url(booking: Booking, manage_url: str) -> str:
     return "https://calendar.google.com/calendar/render?" + urlencode(query)
 
 
+@never_cache  # the URL is a bearer token: no shared or browser cache may keep the page
 def manage_view(request: HttpRequest, token: str) -> HttpResponse:
     """`/schedule/manage/{token}/`: confirmation right after booking, and the manage page."""
     booking = lookup(request, token)
@@ -218,6 +220,7 @@ def booking_ics(booking: Booking, manage_url: str) -> bytes:
     )
 
 
+@never_cache
 def ics_view(request: HttpRequest, token: str) -> HttpResponse:
     """`/schedule/manage/{token}/invite.ics`: the booking as a calendar file."""
     booking = lookup(request, token)

@@ -2,13 +2,14 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import STATUS_BY_CODE, DomainError
+from config.parsers import PayloadTooLarge
 
 DRF_CODES = {
     exceptions.ValidationError: "invalid",
@@ -21,13 +22,24 @@ DRF_CODES = {
     exceptions.MethodNotAllowed: "method_not_allowed",
     exceptions.Throttled: "rate_limited",
     exceptions.NotAcceptable: "invalid",
+    PayloadTooLarge: "payload_too_large",
 }
+
+
+def encodable(text: str) -> str:
+    """``text`` with any lone surrogate replaced: a message or field name that echoes client
+    input must still render as UTF-8 (else the 400 would become a 500)."""
+    return text.encode("utf-8", "replace").decode()
 
 
 def error_response(
     code: str, message: str, fields: dict[str, Any] | None = None, *, status_code: int | None = None
 ) -> Response:
-    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    fields = {
+        encodable(str(name)): [encodable(str(m)) for m in messages]
+        for name, messages in (fields or {}).items()
+    }
+    body = {"error": {"code": code, "message": encodable(message), "fields": fields}}
     return Response(body, status=status_code or STATUS_BY_CODE.get(code, 400))
 
 
@@ -57,6 +69,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # Django's own limit, when it reads the body first
+        exc = PayloadTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from config.logs import connect_celery_signals
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("meetroute")
@@ -11,3 +13,4 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Sub-packages of apps: autodiscovery looks only at each app's own tasks module.
 app.autodiscover_tasks(["bookings.outbox", "sellers.calendar"])
+connect_celery_signals()  # the request id travels from the web request into its tasks

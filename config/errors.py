@@ -13,6 +13,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_active": 409,
     "conflict": 409,
     "token_expired": 410,
+    "payload_too_large": 413,
     "frequency_limit": 429,
     "rate_limited": 429,
 }

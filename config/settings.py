@@ -10,6 +10,7 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env as conf
@@ -30,7 +31,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 BASE_URL = conf.url("BASE_URL", "http://127.0.0.1:8000", {"http", "https"}).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_app.MeetrouteAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -39,7 +40,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -55,14 +60,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthMiddleware",
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,6 +118,21 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTHENTICATION_BACKENDS = [
+    "config.adminsite.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin sign-in lockout (django-axes): after this many failures from one address, or for
+# one username, sign-in is refused for ADMIN_LOCKOUT_MINUTES. A superuser unlocks from the
+# admin ("Access attempts") or with `manage.py axes_reset`.
+AXES_FAILURE_LIMIT = conf.positive_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=conf.positive_int("ADMIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.adminsite.client_ip"
+# Staff must also give a TOTP code (django-otp) at admin sign-in; register devices first.
+ADMIN_REQUIRE_OTP = conf.boolean("ADMIN_REQUIRE_OTP", default=False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,6 +186,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Workers log through LOGGING (JSON, request id) instead of Celery's own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Calendar: poll free/busy (push covers the watched calendar), renew push channels.
@@ -176,6 +203,12 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = (
         env.str("EMAIL_BACKEND", default="") or "django.core.mail.backends.console.EmailBackend"
+    )
+if not DEBUG and EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    # The console prints manage links and personal data into the logs.
+    raise ImproperlyConfigured(
+        "EMAIL_URL (smtp://…) or EMAIL_BACKEND (an anymail ESP) must be set when DJANGO_DEBUG "
+        "is off: the console email backend would print manage links into the logs"
     )
 ANYMAIL = {k[len("ANYMAIL_") :]: v for k, v in env.ENVIRON.items() if k.startswith("ANYMAIL_")}
 # Optional SMTP fallback (design 002): used when the ESP refuses a message or its circuit is
@@ -259,17 +292,31 @@ PUBLIC_THROTTLE_RATE = conf.throttle_rate("PUBLIC_THROTTLE_RATE", "120/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.NumberedPages",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"public": PUBLIC_THROTTLE_RATE},
     # How many proxies sit in front (X-Forwarded-For is trusted only when this is set).
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+}
+# Largest JSON body the API reads (bytes); a bigger one answers 413.
+API_MAX_BODY_BYTES = conf.positive_int("API_MAX_BODY_BYTES", 1_000_000)
+# API tokens (django-rest-knox): stored as SHA-512 digests, shown once when made
+# (`manage.py create_api_token USER` or the admin). 0 days = no expiry.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=0)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS) if API_TOKEN_TTL_DAYS > 0 else None,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meetroute API",
@@ -280,17 +327,72 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The contract is JSON in: the schema offers no form encodings (they cannot carry null
+    # or an empty list, so a client following them would be refused).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
 }
 
+# Logs: JSON, one object per line (LOG_FORMAT=plain for reading by eye), each with the
+# request id, manage tokens redacted (config/logs.py). gunicorn's lines too (config/gunicorn.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not valid: expected json or plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "config.logs.RequestIdFilter"},
+        "redact": {"()": "config.logs.RedactTokensFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own handlers for these would print a second, unfiltered line (with tokens).
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        "axes.apps": {"level": "WARNING"},  # its start-up banner, in every process
+    },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = conf.boolean("SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): our own files only; inline <style>/<script> need
+# the per-response nonce ({{ request.csp_nonce }}).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "https:"],  # pages may show a logo from their own site
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Production transport security (`manage.py check --deploy` passes with the defaults).
+# TLS ends at the proxy: SECURE_PROXY_HEADER names the header it sets to "https".
+SECURE_PROXY_HEADER = env.str("SECURE_PROXY_HEADER", default="X-Forwarded-Proto")
+if SECURE_PROXY_HEADER:
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + SECURE_PROXY_HEADER.upper().replace("-", "_"),
+        "https",
+    )
+SECURE_SSL_REDIRECT = conf.boolean("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = conf.boolean("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = conf.boolean("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = conf.boolean("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

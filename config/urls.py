@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from integrations.admin_views import provider_check_view
 from scheduling.admin_views import explain_view
@@ -11,7 +11,10 @@ urlpatterns = [
     path("api/v1/public/", include("scheduling.api.urls_public")),
     path("api/v1/public/", include("bookings.api.urls_public")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its script as a file: Swagger UI works under the CSP.
+    path(
+        "api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
+    ),
     path("api/v1/", include("scheduling.api.urls")),
     path("api/v1/", include("bookings.api.urls")),
     path(

@@ -7,41 +7,48 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from bookings import selectors, services
 from bookings.api.serializers import (
-    BookingCreateSerializer,
-    CancelSerializer,
+    BookingCreateInputSerializer,
+    CancelInputSerializer,
     CreatedBookingSerializer,
     ManagedBookingSerializer,
     PublicBookingSerializer,
-    RescheduleSerializer,
-    parse_datetime,
+    RescheduleInputSerializer,
 )
 from bookings.models import Booking, BookingStatus
 from bookings.throttling import PublicThrottle
-from config.errors import Invalid
 from scheduling.api.public import SlotsQuerySerializer, SlotsSerializer, slots_response
 from scheduling.models import MeetingType
 from scheduling.selectors import public_meeting_type, slot_days
 
 
+# Every answer here carries or is addressed by a manage token: never cached.
+@method_decorator(never_cache, name="dispatch")
 class PublicBookingApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [PublicThrottle]
 
-    def body(self, request: Request) -> dict[str, Any]:
-        data = request.data
-        if not isinstance(data, dict):
+    def body(
+        self, request: Request, serializer_class: type[Serializer], **context: Any
+    ) -> dict[str, Any]:
+        """The body checked by ``serializer_class`` (the class the schema names)."""
+        if not isinstance(request.data, dict):
             raise ParseError("The body must be a JSON object.")
-        return data
+        serializer = serializer_class(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
 
     def booking(self, token: str) -> Booking:
         return selectors.booking_for_token(token)
@@ -58,10 +65,16 @@ class BookingCreateApi(PublicBookingApi):
     source = Booking.Source.API
 
     @extend_schema(
-        request=BookingCreateSerializer,
+        request=BookingCreateInputSerializer,
         responses={201: CreatedBookingSerializer},
         parameters=[
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)
+            OpenApiParameter(
+                "Idempotency-Key",
+                # What the service accepts (1-255 printable characters), as ASCII for a header.
+                {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+                OpenApiParameter.HEADER,
+                required=False,
+            )
         ],
         operation_id="public_booking_create",
     )
@@ -70,18 +83,14 @@ class BookingCreateApi(PublicBookingApi):
             found = public_meeting_type(page, meeting_type)
         except MeetingType.DoesNotExist as exc:
             raise NotFound("No such page or meeting type.") from exc
-        data = self.body(request)
-        fields = ("phone", "company", "country", "city", "notes")
+        data = self.body(
+            request, BookingCreateInputSerializer, questions=list(found.questions or [])
+        )
         result = services.create_booking(
             meeting_type=found,
-            start=parse_datetime(data.get("start")),
-            timezone=data.get("timezone"),
-            name=data.get("name"),
-            email=data.get("email"),
-            answers=data.get("answers"),
             idempotency_key=request.headers.get("Idempotency-Key"),
             source=self.source,
-            **{name: data.get(name, "") for name in fields},
+            **data,
         )
         context = {"manage_token": result.manage_token}
         return Response(PublicBookingSerializer(result.booking, context=context).data, status=201)
@@ -127,18 +136,13 @@ class BookingCancelApi(PublicBookingApi):
     """Cancel; cancelling again answers 200 and changes nothing."""
 
     @extend_schema(
-        request=CancelSerializer,
+        request=CancelInputSerializer,
         responses=ManagedBookingSerializer,
         operation_id="public_booking_cancel",
     )
     def post(self, request: Request, token: str) -> Response:
         booking = self.booking(token)
-        data = self.body(request)
-        reason = data.get("reason", "")
-        if reason is None:
-            reason = ""
-        if not isinstance(reason, str) or len(reason) > 2000:
-            raise Invalid("Some fields are not valid.", {"reason": ["At most 2000 characters."]})
+        reason = self.body(request, CancelInputSerializer).get("reason") or ""
         cancelled = services.cancel_booking(booking=booking, reason=reason)
         return self.answer(cancelled, token)
 
@@ -147,16 +151,16 @@ class BookingRescheduleApi(PublicBookingApi):
     """Move to another offered slot: same id, same manage link."""
 
     @extend_schema(
-        request=RescheduleSerializer,
+        request=RescheduleInputSerializer,
         responses=ManagedBookingSerializer,
         operation_id="public_booking_reschedule",
     )
     def post(self, request: Request, token: str) -> Response:
         booking = self.booking(token)
-        data = self.body(request)
+        data = self.body(request, RescheduleInputSerializer)
         moved = services.reschedule_booking(
             booking=booking,
-            start=parse_datetime(data.get("start")),
+            start=data["start"],
             timezone=data.get("timezone"),
             manage_token=token,
         )

@@ -7,25 +7,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bookings.models import Booking, BookingStatus
 from bookings.tokens import manage_url
+from bookings.validation import clean_answers, normalise_phone
 from scheduling.api.public import HostSerializer
-
-
-def parse_datetime(value: Any) -> Any:
-    """An ISO 8601 string with an offset → aware datetime; anything else is returned as is
-    (the service reports it as invalid with the other field errors)."""
-    if isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            return value
-        if parsed.tzinfo is not None and parsed.utcoffset() is not None:
-            return parsed
-    return value
+from sellers.api.fields import (
+    ChoiceField,
+    CountryCodeField,
+    EmailField,
+    JSONObjectField,
+    MultilineTextField,
+    OffsetDateTimeField,
+    TextField,
+    TimezoneField,
+)
+from sellers.api.permissions import seller_of, staff_can
 
 
 def local(booking: Booking, instant: dt.datetime) -> str:
@@ -100,28 +100,63 @@ class ManagedBookingSerializer(PublicBookingSerializer):
     manage_url = serializers.URLField()
 
 
-class BookingCreateSerializer(serializers.Serializer):
-    """The request body (documentation; the service checks every field at once)."""
-
-    start = serializers.DateTimeField(help_text="ISO 8601 with an offset")
-    timezone = serializers.CharField(help_text="IANA name, e.g. America/Lima")
-    name = serializers.CharField(max_length=200)
-    email = serializers.EmailField()
-    phone = serializers.CharField(required=False, allow_blank=True)
-    company = serializers.CharField(required=False, allow_blank=True)
-    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
-    city = serializers.CharField(required=False, allow_blank=True)
-    answers = serializers.DictField(required=False)
-    notes = serializers.CharField(required=False, allow_blank=True)
+def _country_hint(serializer: serializers.BaseSerializer) -> str:
+    """The body's ``country`` when it is a valid code, to read national phone numbers with;
+    taken from the raw body so a phone error is reported together with every other one."""
+    data = getattr(serializer, "initial_data", None)
+    raw = data.get("country") if isinstance(data, dict) else None
+    code = raw.strip().upper() if isinstance(raw, str) else ""
+    return code if code and countries.alpha2(code) == code else ""
 
 
-class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+class PhoneField(TextField):
+    """A phone number, national (read with the body's ``country``) or international."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if value:
+            try:
+                normalise_phone(value, _country_hint(self.parent))
+            except ValueError as exc:
+                raise serializers.ValidationError(str(exc)) from exc
+        return value
 
 
-class RescheduleSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(help_text="ISO 8601 with an offset")
-    timezone = serializers.CharField(required=False, allow_blank=True)
+class BookingCreateInputSerializer(serializers.Serializer):
+    """The request body of ``POST …/bookings/``. Pass ``context={"questions": …}`` (the
+    meeting type's) so answers are checked against them."""
+
+    start = OffsetDateTimeField(help_text="ISO 8601 with an offset")
+    timezone = TimezoneField(help_text="IANA name, e.g. America/Lima")
+    name = TextField(max_length=200)
+    email = EmailField()
+    phone = PhoneField(required=False, allow_blank=True, max_length=40)
+    company = TextField(required=False, allow_blank=True, max_length=200)
+    country = CountryCodeField(required=False, allow_blank=True)
+    city = TextField(required=False, allow_blank=True, max_length=100)
+    answers = JSONObjectField(required=False, help_text="Question key → answer")
+    notes = MultilineTextField(required=False, allow_blank=True, max_length=5000)
+
+    def validate_answers(self, answers: dict[str, Any]) -> dict[str, Any]:
+        errors: dict[str, list[str]] = {}
+        clean_answers(self.context.get("questions", []), answers, _country_hint(self), errors)
+        if errors:
+            raise serializers.ValidationError(
+                {name.removeprefix("answers."): messages for name, messages in errors.items()}
+            )
+        return answers
+
+
+class CancelInputSerializer(serializers.Serializer):
+    # Multi-line: the manage page asks for it in a textarea.
+    reason = MultilineTextField(required=False, allow_blank=True, allow_null=True, max_length=2000)
+
+
+class RescheduleInputSerializer(serializers.Serializer):
+    start = OffsetDateTimeField(help_text="ISO 8601 with an offset")
+    timezone = TimezoneField(
+        required=False, allow_blank=True, allow_null=True, help_text="Default: the booking's"
+    )
 
 
 class RoutingSerializer(serializers.Serializer):
@@ -146,7 +181,7 @@ class BookingSerializer(PublicBookingSerializer):
     # A field named like Field.source: DRF's metaclass takes it out of the class attributes.
     source = serializers.CharField()  # type: ignore[assignment]
     cancellation_reason = serializers.CharField()
-    cancelled_at = serializers.DateTimeField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
     sequence = serializers.IntegerField()
     routing = serializers.SerializerMethodField()
     calendar_synced = serializers.BooleanField()
@@ -163,8 +198,21 @@ class BookingSerializer(PublicBookingSerializer):
             "strategy": decision.strategy,
             "reason": decision.reason,
             "rule": str(decision.rule_id) if decision.rule_id else None,
-            "candidates": decision.candidates,
+            "candidates": self._visible_candidates(decision.candidates),
         }
+
+    def _visible_candidates(self, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Staff who may view bookings see every figure; a seller sees their own and only
+        the name and rank of teammates (their load and weight are not theirs to see)."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if staff_can(user, "view", Booking):
+            return candidates
+        own = str(getattr(seller_of(user), "pk", ""))
+        return [
+            c if c.get("seller") == own else {k: c[k] for k in ("seller", "name", "rank") if k in c}
+            for c in candidates
+        ]
 
     @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_crm_synced(self, booking: Booking) -> bool | None:
@@ -179,22 +227,10 @@ class BookingSerializer(PublicBookingSerializer):
 
 class BookingFilterSerializer(serializers.Serializer):
     seller = serializers.UUIDField(required=False)
-    status = serializers.ChoiceField(choices=BookingStatus.choices, required=False)
-    email = serializers.CharField(required=False)
-    start_after = serializers.CharField(required=False, help_text="ISO 8601 with an offset")
-    start_before = serializers.CharField(required=False, help_text="ISO 8601 with an offset")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        errors: dict[str, list[str]] = {}
-        for name in ("start_after", "start_before"):
-            if name in attrs:
-                parsed = parse_datetime(attrs[name])
-                if not isinstance(parsed, dt.datetime):
-                    errors[name] = ["Give a date and time with its UTC offset."]
-                attrs[name] = parsed
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
+    status = ChoiceField(choices=BookingStatus.choices, required=False)
+    email = TextField(required=False)
+    start_after = OffsetDateTimeField(required=False, help_text="ISO 8601 with an offset")
+    start_before = OffsetDateTimeField(required=False, help_text="ISO 8601 with an offset")
 
 
 class MetricsQuerySerializer(serializers.Serializer):

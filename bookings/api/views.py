@@ -17,18 +17,24 @@ from bookings import selectors, services
 from bookings.api.serializers import (
     BookingFilterSerializer,
     BookingSerializer,
-    CancelSerializer,
+    CancelInputSerializer,
     MetricsQuerySerializer,
     SellerMetricsSerializer,
 )
 from bookings.models import Booking
+from sellers.api.permissions import StaffOrOwner
 
 
 class BookingViewSet(viewsets.ReadOnlyModelViewSet):
-    """Bookings: staff see all, a seller their own. Filters: ``seller``, ``status``,
-    ``email``, ``start_after``, ``start_before`` (datetimes with an offset)."""
+    """Bookings: staff with the view permission see all, a seller their own. Filters:
+    ``seller``, ``status``, ``email``, ``start_after``, ``start_before`` (datetimes with an
+    offset)."""
 
     serializer_class = BookingSerializer
+    permission_classes = [StaffOrOwner]  # actions: the change permission, or one's own
+
+    def owner_id(self, booking: Booking) -> Any:
+        return booking.seller_id
 
     def get_queryset(self) -> QuerySet[Booking]:
         if getattr(self, "swagger_fake_view", False):
@@ -46,16 +52,16 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _reload(self, booking: Booking) -> Response:
         fresh = selectors.booking_list(user=self.request.user).get(pk=booking.pk)
-        return Response(BookingSerializer(fresh).data)
+        return Response(BookingSerializer(fresh, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=CancelSerializer, responses=BookingSerializer)
+    @extend_schema(request=CancelInputSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        data = CancelSerializer(data=request.data)
+        data = CancelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking = services.cancel_booking(
             booking=self.get_object(),
-            reason=data.validated_data.get("reason", ""),
+            reason=data.validated_data.get("reason") or "",
             actor=request.user,
         )
         return self._reload(booking)

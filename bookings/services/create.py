@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone as django_timezone
 
 from bookings import metrics, tokens
+from bookings.changes import BookingChange, announce
 from bookings.models import COUNTED_STATUSES, Booking, BookingEvent
 from bookings.outbox.services import enqueue_booking_sync
 from bookings.services.common import (
@@ -358,6 +359,7 @@ def _writer(
         enqueue_booking_sync(
             booking=booking, action="create", payload={"manage_url": tokens.manage_url(token)}
         )
+        announce(BookingChange(booking, "created", actor))
         return booking
 
     return insert

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone as django_timezone
 
 from bookings import metrics, tokens
+from bookings.changes import BookingChange, ChangeKind, announce
 from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.outbox.services import enqueue_booking_sync
 from bookings.services.common import (
@@ -90,10 +91,13 @@ def cancel_booking(
         )
         metrics.count(booking=current, counter="cancelled")
         enqueue_booking_sync(booking=current, action="cancel")
+        announce(BookingChange(current, "cancelled", actor_label(actor, "prospect")))
     return current
 
 
-def _finish(booking: Booking, status: str, kind: str, actor: Actor, now: dt.datetime) -> Booking:
+def _finish(
+    booking: Booking, status: str, kind: ChangeKind, actor: Actor, now: dt.datetime
+) -> Booking:
     with transaction.atomic():
         current = _locked(booking)
         if current.status == status:
@@ -106,6 +110,7 @@ def _finish(booking: Booking, status: str, kind: str, actor: Actor, now: dt.date
         current.save(update_fields=["status", "updated_at"])
         add_event(current, kind, actor_label(actor, "system"))
         metrics.count(booking=current, counter=kind)
+        announce(BookingChange(current, kind, actor_label(actor, "system")))
     return current
 
 
@@ -117,7 +122,7 @@ def complete_booking(
     return _finish(
         booking,
         BookingStatus.COMPLETED,
-        BookingEvent.Kind.COMPLETED,
+        "completed",
         actor,
         now or django_timezone.now(),
     )
@@ -131,7 +136,7 @@ def mark_no_show(
     return _finish(
         booking,
         BookingStatus.NO_SHOW,
-        BookingEvent.Kind.NO_SHOW,
+        "no_show",
         actor,
         now or django_timezone.now(),
     )
@@ -294,6 +299,7 @@ def _mover(booking: Booking, slot: Slot, zone: str, actor: str, manage_token: st
     """The update ``assign`` runs for the seller it settled on: times, seller, metrics of
     the old and new day, the ``rescheduled`` event and the outbox rows."""
     old = {"seller": str(booking.seller_id), "start": booking.start.isoformat()}
+    was_seller, was_start, was_end = booking.seller_id, booking.start, booking.end
 
     def move(seller: Seller, decision: RoutingDecision | None) -> Booking:
         current = Booking.objects.select_related("seller", "meeting_type").get(pk=booking.pk)
@@ -317,6 +323,16 @@ def _mover(booking: Booking, slot: Slot, zone: str, actor: str, manage_token: st
         )
         payload = {"manage_url": tokens.manage_url(manage_token)} if manage_token else None
         enqueue_booking_sync(booking=current, action="update", payload=payload)
+        announce(
+            BookingChange(
+                current,
+                "rescheduled",
+                actor,
+                previous_seller_id=was_seller,
+                previous_start=was_start,
+                previous_end=was_end,
+            )
+        )
         return current
 
     return move

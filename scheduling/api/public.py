@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
-from django_countries import countries
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -20,36 +18,16 @@ from rest_framework.views import APIView
 from scheduling.api.throttles import PublicThrottle
 from scheduling.models import MeetingType, SchedulingPage
 from scheduling.selectors import SlotsAnswer, public_meeting_type, public_page, slot_days
-from sellers.fields import validate_timezone
+from sellers.api.fields import CountryCodeField, TimezoneField
 
 MAX_RANGE_DAYS = 31
 EARLIEST, LATEST = dt.date(1971, 1, 1), dt.date(9998, 12, 31)
 
 
-class TimezoneNameField(serializers.CharField):
-    def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
-        try:
-            validate_timezone(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
-        return value
-
-
-class CountryCodeField(serializers.CharField):
-    """An ISO 3166-1 alpha-2 code, any case; returned upper-case."""
-
-    def to_internal_value(self, data: Any) -> str:
-        code = super().to_internal_value(data).upper()
-        if len(code) != 2 or countries.alpha2(code) != code:
-            raise serializers.ValidationError(f"{code!r} is not an ISO 3166-1 alpha-2 code.")
-        return code
-
-
 class SlotsQuerySerializer(serializers.Serializer):
     start = serializers.DateField(input_formats=["%Y-%m-%d"])
     end = serializers.DateField(input_formats=["%Y-%m-%d"])
-    timezone = TimezoneNameField()
+    timezone = TimezoneField()
     country = CountryCodeField(required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

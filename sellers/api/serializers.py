@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 
+from sellers.api.fields import CountryCodeField, ModelSerializer
 from sellers.models import Seller, Team
 from sellers.services import set_team_members
 
 
-class SellerSerializer(CountryFieldMixin, serializers.ModelSerializer):
+class SellerSerializer(ModelSerializer):
+    country = CountryCodeField(required=False, allow_blank=True)
     weight = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    languages = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Za-z]{2,3}$", help_text="ISO 639-1, e.g. es"),
+        required=False,
+    )
 
     class Meta:
         model = Seller
@@ -29,15 +34,11 @@ class SellerSerializer(CountryFieldMixin, serializers.ModelSerializer):
             "weight",
         ]
 
-    def validate_languages(self, value: Any) -> list[str]:
-        if not isinstance(value, list) or not all(
-            isinstance(code, str) and 2 <= len(code) <= 3 and code.isalpha() for code in value
-        ):
-            raise serializers.ValidationError('A list of ISO 639-1 codes such as ["es", "en"].')
+    def validate_languages(self, value: list[str]) -> list[str]:
         return [code.lower() for code in value]
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     members = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Seller.objects.all(), required=False
     )

@@ -7,16 +7,20 @@ from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework import viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from sellers.api.mixins import ProtectedDestroyMixin
-from sellers.api.permissions import StaffOrOwner, is_staff, seller_of
+from sellers.api.permissions import StaffOrOwner, seller_of, staff_can
 from sellers.api.serializers import SellerSerializer, TeamSerializer
 from sellers.models import Seller, Team
 
+#: Fields that steer routing or identity: only staff with the change permission set them.
+STAFF_ONLY_SELLER_FIELDS = ("weight", "country", "region", "is_active", "email")
+
 
 class SellerViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
-    """Sellers. Staff: all of them. A seller: only themselves (no create or delete)."""
+    """Sellers. Staff: per their model permissions. A seller: only themselves (no create or
+    delete, and not the routing fields in ``STAFF_ONLY_SELLER_FIELDS``)."""
 
     serializer_class = SellerSerializer
     permission_classes = [StaffOrOwner]
@@ -24,7 +28,7 @@ class SellerViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[Seller]:
         user = self.request.user
-        if is_staff(user):
+        if staff_can(user, "view", Seller):
             return Seller.objects.all()
         seller = seller_of(user)
         return Seller.objects.filter(pk=seller.pk) if seller else Seller.objects.none()
@@ -33,18 +37,34 @@ class SellerViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
         return obj.pk
 
     def perform_create(self, serializer: Any) -> None:
-        if not is_staff(self.request.user):
+        if not staff_can(self.request.user, "add", Seller):
             raise PermissionDenied("Only staff may add sellers.")
         serializer.save()
 
+    def perform_update(self, serializer: Any) -> None:
+        if not staff_can(self.request.user, "change", Seller):
+            # Sending a field unchanged (GET, edit, PUT back) is fine; changing it is not.
+            changed = [
+                name
+                for name in STAFF_ONLY_SELLER_FIELDS
+                if name in serializer.validated_data
+                and serializer.validated_data[name] != getattr(serializer.instance, name)
+            ]
+            if changed:
+                raise ValidationError(
+                    {name: ["Only staff may change this field."] for name in changed}
+                )
+        serializer.save()
+
     def perform_destroy(self, instance: Seller) -> None:
-        if not is_staff(self.request.user):
+        if not staff_can(self.request.user, "delete", Seller):
             raise PermissionDenied("Only staff may remove sellers.")
         super().perform_destroy(instance)
 
 
 class TeamViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
-    """Teams. Staff: all, writable. A seller: the teams they belong to, read-only."""
+    """Teams. Staff: per their model permissions. A seller: the teams they belong to,
+    read-only."""
 
     serializer_class = TeamSerializer
     permission_classes = [StaffOrOwner]
@@ -52,7 +72,7 @@ class TeamViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Team]:
         user = self.request.user
         teams = Team.objects.prefetch_related("members")
-        if is_staff(user):
+        if staff_can(user, "view", Team):
             return teams
         seller = seller_of(user)
         return teams.filter(memberships__seller=seller).distinct() if seller else teams.none()
@@ -61,6 +81,6 @@ class TeamViewSet(ProtectedDestroyMixin, viewsets.ModelViewSet):
         return None  # teams belong to staff
 
     def perform_create(self, serializer: Any) -> None:
-        if not is_staff(self.request.user):
+        if not staff_can(self.request.user, "add", Team):
             raise PermissionDenied("Only staff may add teams.")
         serializer.save()

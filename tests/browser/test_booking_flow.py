@@ -77,7 +77,8 @@ def make_team_page() -> list:
 
 
 class Flow:
-    """One browser page plus numbered screenshots and a record of uncaught JS errors."""
+    """One browser page plus numbered screenshots and a record of uncaught JS errors and
+    CSP violations."""
 
     def __init__(self, page: Page, folder: Path) -> None:
         self.page = page
@@ -85,7 +86,13 @@ class Flow:
         self.step = 0
         self.js_errors: list[str] = []
         page.on("pageerror", lambda exc: self.js_errors.append(str(exc)))
+        page.on("console", self._csp_violation)
         page.set_default_timeout(STEP_TIMEOUT_MS)
+
+    def _csp_violation(self, message) -> None:
+        """Whatever the Content-Security-Policy blocked counts as a page error."""
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.js_errors.append(message.text)
 
     def shot(self, name: str) -> None:
         self.step += 1

@@ -53,7 +53,7 @@ def test_seed_demo_first_run_creates_the_demo() -> None:
         "bookings.Booking": 7,
         "bookings.BookingEvent": 10,
         "sellers.SellerMetric": 7,  # written by the booking service, like any booking
-        "integrations.SyncJob": 7,  # the confirmation emails (no other provider is on)
+        "bookings.SyncJob": 7,  # the confirmation emails (no other provider is on)
     }
 
 

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from scheduling.models import AvailabilityOverride, AvailabilityRule, MeetingType, SchedulingPage
@@ -63,9 +63,9 @@ def test_config_availability_anonymous_is_401(api_client, me):
 
 
 def test_config_token_authentication_works(me):
-    token = Token.objects.create(user=me.user)
+    _instance, token = AuthToken.objects.create(user=me.user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
     response = client.get("/api/v1/sellers/")
 
