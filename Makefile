@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,3 +57,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 artifacts
+
+# Throughput over HTTP against a gunicorn of its own (never part of `make test`).
+load: install
+	$(BIN)/python bench/load.py

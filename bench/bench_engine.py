@@ -6,8 +6,10 @@ Each case: sellers in America/New_York working 09:00-17:00 Mon-Fri, 8 busy event
 every day of the month (external events and bookings, overlapping at random), 2 counted
 bookings per working day, 30-minute meetings every 30 minutes with 10-minute buffers,
 4 hours of notice and a daily limit of 4 (never reached, so every day is computed).
-Inputs are built once, deterministically; only `available_slots` is timed. A last row
-spreads the 50 sellers over 8 zones (a global team), where less work is shared per zone.
+Inputs are built once, deterministically, in the form the selector hands them over: busy
+time as a `BusyTime` (epoch seconds), counted starts in UTC; only `available_slots` is
+timed. A last row spreads the 50 sellers over 8 zones (a global team), where less work is
+shared per zone.
 
 Run: .venv/bin/python bench/bench_engine.py [--repeat N]
 Prints the median and best time in ms per team size.
@@ -27,6 +29,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scheduling.engine import (
+    BusyTime,
     DayOverride,
     Interval,
     MeetingRules,
@@ -77,7 +80,9 @@ def build_seller(number: int, rng: random.Random, zone: str = ZONE) -> SellerCal
             busy.append(Interval(start.astimezone(dt.UTC), (start + length).astimezone(dt.UTC)))
         if day.weekday() < 5:
             for hour in rng.sample(range(9, 17), 2):
-                counted.append(dt.datetime.combine(day, dt.time(hour), tzinfo=tz))
+                counted.append(
+                    dt.datetime.combine(day, dt.time(hour), tzinfo=tz).astimezone(dt.UTC)
+                )
     rng.shuffle(busy)  # the engine must not rely on sorted input
     overrides = (DayOverride(FIRST_DAY + dt.timedelta(days=number % DAYS), None, None, False),)
     return SellerCalendar(
@@ -85,7 +90,7 @@ def build_seller(number: int, rng: random.Random, zone: str = ZONE) -> SellerCal
         timezone=zone,
         rules=rules,
         overrides=overrides,
-        busy=tuple(busy),
+        busy=BusyTime.of(busy),
         counted_starts=tuple(counted),
     )
 

@@ -17,6 +17,7 @@ REDIS_URL is set, as in production).
 - load: the selectors' 4 queries (`seller_calendars`) for the window (median);
 - cold: the request with the cache cleared first (median of --cold runs);
 - warm: the same request again, answer cached (median of --warm runs);
+- 304: the same with the answer's ETag in If-None-Match (median of --warm runs);
 - queries: database queries of one cold and one warm request.
 
 Run: .venv/bin/python bench/bench_slots.py [--sizes 1,10,50,100,200] [--cold 7] [--warm 50]
@@ -215,6 +216,12 @@ def measure(size: int, cold_runs: int, warm_runs: int) -> dict[str, object]:
         t0 = time.perf_counter()
         client.get(url, params)
         warm.append(time.perf_counter() - t0)
+    etag = client.get(url, params)["ETag"]
+    revalidated = []
+    for _ in range(warm_runs):
+        t0 = time.perf_counter()
+        client.get(url, params, HTTP_IF_NONE_MATCH=etag)
+        revalidated.append(time.perf_counter() - t0)
     reset_queries()
     with CaptureQueriesContext(connection) as warm_queries:
         client.get(url, params)
@@ -227,6 +234,7 @@ def measure(size: int, cold_runs: int, warm_runs: int) -> dict[str, object]:
         "load": ms(statistics.median(loads)),
         "cold": ms(statistics.median(cold)),
         "warm": ms(statistics.median(warm)),
+        "304": ms(statistics.median(revalidated)),
         "q_cold": cold_count,
         "q_warm": warm_count,
     }
@@ -248,7 +256,7 @@ def main() -> int:
     )
     header = (
         f"{'sellers':>7} {'busy rows':>9} {'slots':>6} {'engine ms':>9} {'load ms':>8} "
-        f"{'cold p50':>9} {'warm p50':>9} {'queries cold/warm':>18}"
+        f"{'cold p50':>9} {'warm p50':>9} {'304 p50':>8} {'queries cold/warm':>18}"
     )
     print(header)
     print("-" * len(header))
@@ -258,7 +266,7 @@ def main() -> int:
             r = measure(size, args.cold, args.warm)
             print(
                 f"{r['sellers']:>7} {r['events']:>9} {r['slots']:>6} {r['engine']:>9.1f} "
-                f"{r['load']:>8.1f} {r['cold']:>9.1f} {r['warm']:>9.2f} "
+                f"{r['load']:>8.1f} {r['cold']:>9.1f} {r['warm']:>9.2f} {r['304']:>8.2f} "
                 f"{r['q_cold']:>12}/{r['q_warm']}",
                 flush=True,
             )

@@ -5,6 +5,7 @@ input; `bookings.admin_views` hands it to the booking services."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -136,7 +137,8 @@ class RescheduleForm(StaffActionForm):
             country=booking.country or None,
             exclude_booking_id=booking.pk,
         )
-        starts = [dt.datetime.fromisoformat(s) for day in answer["days"] for s in day["slots"]]
+        days = json.loads(answer.body)["days"]  # the public answer, as the API serves it
+        starts = [dt.datetime.fromisoformat(s) for day in days for s in day["slots"]]
         field = self.fields["start"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(s.isoformat(), f"{s:%a %d %b %Y %H:%M} ({zone})") for s in starts]

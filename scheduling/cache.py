@@ -1,9 +1,13 @@
 """Version counters that key the slot cache, so a cached answer is never stale.
 
 Every seller has a version token in the cache, and so does "everyone" (overrides with no
-seller). Any write that can change a seller's slots replaces the token with a fresh random
-one (`bump_sellers`, `bump_global`); a slot response is cached under a key that contains the
-tokens of every eligible seller, so after a write the old entry is simply never read again.
+seller) and "the roster" (who is eligible for which page: memberships, sellers, calendar
+connections). Any write that can change a seller's slots replaces the token with a fresh
+random one (`bump_sellers`, `bump_global`, `bump_roster`); a slot answer is stored with the
+tokens it was computed under (read BEFORE the rows it was computed from) and is served only
+while all of them are still current (`cached_answer`), so after a write it is never served
+again. Checking the stored tokens instead of putting them in the key lets a warm request
+skip the roster query: a seller joining a page is seen through the roster token.
 
 - Tokens are random, not counters: a token evicted from the cache comes back as a NEW
   random value, never as an old one, so an evicted token cannot resurrect an old entry.
@@ -32,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 SLOTS_CACHE_SECONDS = 60
 GLOBAL = "global"
+ROSTER = "roster"
 _PREFIX = "slots:v:"
 
 
@@ -72,13 +77,20 @@ def bump_global() -> None:
     transaction.on_commit(lambda: _set_tokens([GLOBAL]))
 
 
+def bump_roster() -> None:
+    """Invalidate every cached slot answer's list of eligible sellers (membership, a
+    seller's own fields or a calendar connection changed)."""
+    _set_tokens([ROSTER])
+    transaction.on_commit(lambda: _set_tokens([ROSTER]))
+
+
 def versions(seller_ids: Iterable[object]) -> dict[str, str] | None:
-    """The current tokens of these sellers and of "everyone": one `get_many`.
+    """The current tokens of these sellers, of "everyone" and of the roster: one `get_many`.
 
     Missing tokens are created (one `set_many`). Returns None when the cache is unreachable,
     meaning "do not cache".
     """
-    owners = [str(seller_id) for seller_id in seller_ids] + [GLOBAL]
+    owners = [str(seller_id) for seller_id in seller_ids] + [GLOBAL, ROSTER]
     keys = [_version_key(owner) for owner in owners]
     try:
         found = cache.get_many(keys)
@@ -98,6 +110,22 @@ def response_key(parts: dict[str, Any]) -> str:
     """A cache key for a response: a hash of everything the answer depends on."""
     raw = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return "slots:r:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def cached_answer(key: str) -> Any:
+    """The answer stored under `key` by `put_answer` if every token it was computed under
+    is still current, else None (two cache round trips)."""
+    entry = get(key)
+    if entry is None:
+        return None
+    tokens, answer = entry
+    current = versions(owner for owner in tokens if owner not in (GLOBAL, ROSTER))
+    return answer if current == tokens else None
+
+
+def put_answer(key: str, tokens: dict[str, str], answer: Any) -> None:
+    """Store `answer` with the `tokens` (from `versions`) read before computing it."""
+    put(key, (tokens, answer))
 
 
 def get(key: str) -> Any:

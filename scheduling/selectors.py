@@ -8,11 +8,15 @@ around one start to check that the start is an offered boundary and to get its c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import astuple
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, NamedTuple, Protocol, cast
 from zoneinfo import ZoneInfo
 
@@ -25,8 +29,8 @@ from scheduling import hooks
 from scheduling.eligibility import eligible_by_country
 from scheduling.engine import available_slots, explain_day
 from scheduling.engine.values import (
+    BusyTime,
     DayOverride,
-    Interval,
     MeetingRules,
     SellerCalendar,
     SlotExplanation,
@@ -163,7 +167,7 @@ def seller_calendars(
       the window can touch;
     - busy: confirmed bookings of any meeting type, widened by their own buffers
       (`blocked_start`/`blocked_end`), and external busy time (`BusyInterval`), wherever
-      they could touch a slot of the window with its buffers;
+      they could touch a slot of the window with its buffers, as one `BusyTime` each;
     - counted_starts: starts of the seller's bookings of THIS meeting type in the ISO weeks
       around the window, for the daily and weekly limits.
     `exclude_booking_id`: a booking being rescheduled neither blocks nor counts.
@@ -171,69 +175,11 @@ def seller_calendars(
     if not sellers:
         return []
     ids = [seller.id for seller in sellers]
-    reach_before = dt.timedelta(minutes=meeting_type.buffer_before)
-    reach_after = dt.timedelta(minutes=meeting_type.duration + meeting_type.buffer_after)
-    busy_from, busy_to = window_start - reach_before, window_end + reach_after
-    count_from, count_to = window_start - LIMIT_PADDING, window_end + LIMIT_PADDING
-    first_date = (window_start - DATE_PADDING).astimezone(dt.UTC).date()
-    last_date = (window_end + DATE_PADDING).astimezone(dt.UTC).date()
-
-    rules: dict[str, list[WeeklyRule]] = defaultdict(list)
-    for seller_id, weekday, start, end in AvailabilityRule.objects.filter(
-        seller_id__in=ids
-    ).values_list("seller_id", "weekday", "start", "end"):
-        rules[str(seller_id)].append(WeeklyRule(weekday, start, end))
-
-    own: dict[str, list[DayOverride]] = defaultdict(list)
-    everyone: list[DayOverride] = []
-    for seller_id, day, from_time, to_time, available in AvailabilityOverride.objects.filter(
-        Q(seller_id__in=ids) | Q(seller__isnull=True),
-        date__gte=first_date,
-        date__lte=last_date,
-    ).values_list("seller_id", "date", "start", "end", "available"):
-        override = DayOverride(day, from_time, to_time, available)
-        (everyone if seller_id is None else own[str(seller_id)]).append(override)
-
-    # Busy time is the bulk of the rows (a month of a large team is tens of thousands):
-    # it is read as text ids and epoch seconds and compared as ints (see `_instant_rows`).
-    at = _instants()
-    busy_lo, busy_hi = busy_from.timestamp(), busy_to.timestamp()
-    busy: dict[str, list[Interval]] = defaultdict(list)
-    counted: dict[str, list[dt.datetime]] = defaultdict(list)
-    limited = meeting_type.daily_limit is not None or meeting_type.weekly_limit is not None
-    query = hooks.BookedTimeQuery(
-        seller_ids=ids,
-        busy_from=busy_from,
-        busy_to=busy_to,
-        meeting_type_id=meeting_type.id if limited else None,
-        count_from=count_from,
-        count_to=count_to,
-        exclude_booking_id=exclude_booking_id,
-    )
-    source = hooks.booked_time()
-    booked = (
-        []
-        if source is None
-        else _instant_rows(
-            source.rows(query),
-            ["seller_id", "status", "meeting_type_id"],
-            [("start", "FLOOR"), ("blocked_start", "FLOOR"), ("blocked_end", "CEIL")],
-        )
-    )
-    blocking = source.blocking_status if source is not None else None
-    type_id = str(meeting_type.id)
-    for seller_id, status, booked_type, start, blocked_start, blocked_end in booked:
-        if status == blocking and blocked_start < busy_hi and blocked_end > busy_lo:
-            busy[seller_id].append(Interval(at(blocked_start), at(blocked_end)))
-        if booked_type == type_id:
-            counted[seller_id].append(at(start))
-
-    external = BusyInterval.objects.filter(seller_id__in=ids, start__lt=busy_to, end__gt=busy_from)
-    for seller_id, start, end in _instant_rows(
-        external, ["seller_id"], [("start", "FLOOR"), ("end", "CEIL")]
-    ):
-        busy[seller_id].append(Interval(at(start), at(end)))
-
+    reach = _Reach.of(meeting_type, window_start, window_end)
+    rules = _weekly_rules(ids)
+    own, everyone = _day_overrides(ids, reach)
+    busy, counted = _booked_time(meeting_type, ids, reach, exclude_booking_id)
+    _add_external_busy(busy, ids, reach)
     calendars = []
     for seller in sellers:
         key = str(seller.id)
@@ -243,11 +189,116 @@ def seller_calendars(
                 timezone=seller.timezone,
                 rules=tuple(rules[key]),
                 overrides=(*own[key], *everyone),
-                busy=tuple(busy[key]),
+                busy=BusyTime.from_pairs(busy[key]),
                 counted_starts=tuple(counted[key]),
             )
         )
     return calendars
+
+
+class _Reach(NamedTuple):
+    """How far around a window each kind of row can matter."""
+
+    busy_from: dt.datetime  # busy time up to a slot's buffer and duration away
+    busy_to: dt.datetime
+    count_from: dt.datetime  # counted bookings: the ISO weeks around the window
+    count_to: dt.datetime
+    first_date: dt.date  # overrides: every local date the window can touch
+    last_date: dt.date
+
+    @classmethod
+    def of(cls, meeting_type: MeetingType, start: dt.datetime, end: dt.datetime) -> _Reach:
+        before = dt.timedelta(minutes=meeting_type.buffer_before)
+        after = dt.timedelta(minutes=meeting_type.duration + meeting_type.buffer_after)
+        return cls(
+            busy_from=start - before,
+            busy_to=end + after,
+            count_from=start - LIMIT_PADDING,
+            count_to=end + LIMIT_PADDING,
+            first_date=(start - DATE_PADDING).astimezone(dt.UTC).date(),
+            last_date=(end + DATE_PADDING).astimezone(dt.UTC).date(),
+        )
+
+
+#: Per seller id (as text): busy time as (start, end) epoch seconds, any order.
+BusyPairs = defaultdict[str, list[tuple[int, int]]]
+
+
+def _weekly_rules(ids: list[uuid.UUID]) -> defaultdict[str, list[WeeklyRule]]:
+    rules: defaultdict[str, list[WeeklyRule]] = defaultdict(list)
+    for seller_id, weekday, start, end in AvailabilityRule.objects.filter(
+        seller_id__in=ids
+    ).values_list("seller_id", "weekday", "start", "end"):
+        rules[str(seller_id)].append(WeeklyRule(weekday, start, end))
+    return rules
+
+
+def _day_overrides(
+    ids: list[uuid.UUID], reach: _Reach
+) -> tuple[defaultdict[str, list[DayOverride]], list[DayOverride]]:
+    """Each seller's own overrides, and those for everyone."""
+    own: defaultdict[str, list[DayOverride]] = defaultdict(list)
+    everyone: list[DayOverride] = []
+    for seller_id, day, from_time, to_time, available in AvailabilityOverride.objects.filter(
+        Q(seller_id__in=ids) | Q(seller__isnull=True),
+        date__gte=reach.first_date,
+        date__lte=reach.last_date,
+    ).values_list("seller_id", "date", "start", "end", "available"):
+        override = DayOverride(day, from_time, to_time, available)
+        (everyone if seller_id is None else own[str(seller_id)]).append(override)
+    return own, everyone
+
+
+def _booked_time(
+    meeting_type: MeetingType,
+    ids: list[uuid.UUID],
+    reach: _Reach,
+    exclude_booking_id: uuid.UUID | None,
+) -> tuple[BusyPairs, defaultdict[str, list[dt.datetime]]]:
+    """Busy time of booked meetings, and the starts that count towards the limits (from the
+    source the bookings app registers, `hooks.booked_time`)."""
+    busy: BusyPairs = defaultdict(list)
+    counted: defaultdict[str, list[dt.datetime]] = defaultdict(list)
+    source = hooks.booked_time()
+    if source is None:
+        return busy, counted
+    limited = meeting_type.daily_limit is not None or meeting_type.weekly_limit is not None
+    query = hooks.BookedTimeQuery(
+        seller_ids=ids,
+        busy_from=reach.busy_from,
+        busy_to=reach.busy_to,
+        meeting_type_id=meeting_type.id if limited else None,
+        count_from=reach.count_from,
+        count_to=reach.count_to,
+        exclude_booking_id=exclude_booking_id,
+    )
+    busy_lo, busy_hi = reach.busy_from.timestamp(), reach.busy_to.timestamp()
+    blocking, type_id, at = source.blocking_status, str(meeting_type.id), _instants()
+    for seller_id, status, booked_type, start, blocked_start, blocked_end in _instant_rows(
+        source.rows(query),
+        ["seller_id", "status", "meeting_type_id"],
+        [("start", "FLOOR"), ("blocked_start", "FLOOR"), ("blocked_end", "CEIL")],
+    ):
+        if status == blocking and blocked_start < busy_hi and blocked_end > busy_lo:
+            busy[seller_id].append((blocked_start, blocked_end))
+        if booked_type == type_id:
+            counted[seller_id].append(at(start))
+    return busy, counted
+
+
+def _add_external_busy(busy: BusyPairs, ids: list[uuid.UUID], reach: _Reach) -> None:
+    """Adds the sellers' external calendar busy time (`BusyInterval`) to `busy`."""
+    external = BusyInterval.objects.filter(
+        seller_id__in=ids, start__lt=reach.busy_to, end__gt=reach.busy_from
+    ).order_by("seller_id")
+    rows = _instant_rows(external, ["seller_id"], [("start", "FLOOR"), ("end", "CEIL")])
+    # The bulk of the rows (a month of a large team is tens of thousands): grouped by seller
+    # and cut to (start, end) by groupby() and map() in C, never a Python step per row.
+    for seller_id, group in groupby(rows, key=_first):
+        busy[seller_id].extend(map(_start_end, group))
+
+
+_first, _start_end = itemgetter(0), itemgetter(1, 2)
 
 
 def _instants() -> Callable[[int], dt.datetime]:
@@ -343,6 +394,13 @@ def _day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     return min(readings), max(readings)
 
 
+class SlotsAnswer(NamedTuple):
+    """The public slots answer, rendered: JSON bytes and their strong ETag (quoted)."""
+
+    body: bytes
+    etag: str
+
+
 def slot_days(
     meeting_type: MeetingType,
     start: dt.date,
@@ -352,21 +410,46 @@ def slot_days(
     now: dt.datetime,
     country: str | None = None,
     exclude_booking_id: uuid.UUID | None = None,
-) -> dict[str, Any]:
-    """The public slots answer: ``{"timezone", "duration", "days": [{"date", "slots"}]}``
-    with every date from `start` to `end` in `timezone` and slot starts in that zone.
+) -> SlotsAnswer:
+    """The public slots answer, ``{"timezone", "duration", "days": [{"date", "slots"}]}``
+    with every date from `start` to `end` in `timezone` and slot starts in that zone, as
+    JSON bytes with a strong ETag (a hash of the bytes).
 
-    Cached (see scheduling.cache): the key holds everything the answer depends on, including
-    the version token of every eligible seller, so a write never leaves a stale slot. Warm:
-    1 query (team members) plus 1–2 cache round trips; cold: at most 5 queries.
+    Cached (see scheduling.cache) under everything the answer depends on, with the version
+    tokens of the roster, of "everyone" and of every eligible seller read before computing
+    it, so a write never leaves a stale slot. Warm: no query (the caller has the meeting
+    type) and 2 cache round trips; cold: at most 5 queries.
     """
+    key = _slots_key(meeting_type, start, end, timezone, now, country, exclude_booking_id)
+    cached = slot_cache.cached_answer(key)
+    if cached is not None:
+        return SlotsAnswer(*cached)
+    # Read before the rows they vouch for: a write landing in between leaves tokens that
+    # no longer match, never an answer that looks current.
+    roster = slot_cache.versions(())
     sellers = eligible_seller_refs(meeting_type.page, country=country)
-    key = _slots_key(meeting_type, sellers, start, end, timezone, now, country, exclude_booking_id)
-    if key is not None:
-        cached = slot_cache.get(key)
-        if cached is not None:
-            return cached
+    tokens = slot_cache.versions(seller.id for seller in sellers)
+    days = _offered_days(meeting_type, sellers, start, end, timezone, now, exclude_booking_id)
+    body = json.dumps(
+        {"timezone": timezone, "duration": meeting_type.duration, "days": days},
+        separators=(",", ":"),
+    ).encode()
+    answer = SlotsAnswer(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+    if roster is not None and tokens is not None:
+        slot_cache.put_answer(key, {**tokens, slot_cache.ROSTER: roster[slot_cache.ROSTER]}, answer)
+    return answer
 
+
+def _offered_days(
+    meeting_type: MeetingType,
+    sellers: Sequence[SellerRef],
+    start: dt.date,
+    end: dt.date,
+    timezone: str,
+    now: dt.datetime,
+    exclude_booking_id: uuid.UUID | None,
+) -> list[dict[str, Any]]:
+    """Every date from `start` to `end` in `timezone` with its offered starts (ISO 8601)."""
     tz = ZoneInfo(timezone)
     window_start, _ = _day_bounds(start, tz)
     _, window_end = _day_bounds(end + dt.timedelta(days=1), tz)
@@ -386,30 +469,19 @@ def slot_days(
         listed = days.get(local.date())
         if listed is not None:
             listed.append(local.isoformat())
-    body = {
-        "timezone": timezone,
-        "duration": meeting_type.duration,
-        "days": [{"date": day.isoformat(), "slots": starts} for day, starts in days.items()],
-    }
-    if key is not None:
-        slot_cache.put(key, body)
-    return body
+    return [{"date": day.isoformat(), "slots": starts} for day, starts in days.items()]
 
 
 def _slots_key(
     meeting_type: MeetingType,
-    sellers: Sequence[SellerRef],
     start: dt.date,
     end: dt.date,
     timezone: str,
     now: dt.datetime,
     country: str | None,
     exclude_booking_id: uuid.UUID | None,
-) -> str | None:
-    """The cache key of a slots answer, or None when the cache is unreachable."""
-    tokens = slot_cache.versions(seller.id for seller in sellers)
-    if tokens is None:
-        return None
+) -> str:
+    """The cache key of a slots answer: everything it depends on but the version tokens."""
     page = meeting_type.page
     return slot_cache.response_key(
         {
@@ -419,7 +491,14 @@ def _slots_key(
                 # The rules themselves too: a queryset.update() leaves updated_at alone.
                 *astuple(meeting_rules(meeting_type)),
             ],
-            "page": [str(page.id), page.updated_at.isoformat(), page.routing, page.is_active],
+            "page": [
+                str(page.id),
+                page.updated_at.isoformat(),
+                page.routing,
+                page.is_active,
+                str(page.team_id),
+                str(page.seller_id),
+            ],
             "query": [
                 start.isoformat(),
                 end.isoformat(),
@@ -430,8 +509,6 @@ def _slots_key(
             ],
             # Minimum notice moves with the clock: an answer is reused within one minute.
             "minute": int(now.timestamp()) // slot_cache.SLOTS_CACHE_SECONDS,
-            "versions": tokens,
-            "sellers": [(str(s.id), s.timezone) for s in sellers],
         }
     )
 

@@ -1,8 +1,9 @@
 """Slot cache invalidation on every model write the slot answer depends on.
 
 Pages and meeting types need nothing here: their `updated_at` and rules are part of the
-response key. Team membership is covered both ways: the eligible sellers are part of the
-key, and members joining or leaving are bumped. Bulk writes (`update()`, `bulk_create`)
+response key. Who is eligible (memberships, a seller's own fields, calendar connections)
+bumps the roster token as well as the sellers concerned, because a cached answer only
+holds the tokens of the sellers it found eligible. Bulk writes (`update()`, `bulk_create`)
 send no signals: their callers call `scheduling.cache.bump_sellers`, or, below scheduling,
 send `sellers.hooks.busy_changed`. Apps above scheduling have their rows tracked with
 `track_seller_rows` (bookings: `Booking`).
@@ -16,18 +17,16 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.dispatch import receiver
 
-from scheduling.cache import bump_global, bump_sellers
+from scheduling.cache import bump_global, bump_roster, bump_sellers
 from scheduling.models import AvailabilityOverride, AvailabilityRule
 from sellers.hooks import busy_changed
-from sellers.models import BusyInterval, Seller, Team, TeamMembership
+from sellers.models import BusyInterval, CalendarConnection, Seller, Team, TeamMembership
 
 
 @receiver(post_save, sender=AvailabilityRule, dispatch_uid="slots_rule_saved")
 @receiver(post_delete, sender=AvailabilityRule, dispatch_uid="slots_rule_deleted")
 @receiver(post_save, sender=BusyInterval, dispatch_uid="slots_busy_saved")
 @receiver(post_delete, sender=BusyInterval, dispatch_uid="slots_busy_deleted")
-@receiver(post_save, sender=TeamMembership, dispatch_uid="slots_membership_saved")
-@receiver(post_delete, sender=TeamMembership, dispatch_uid="slots_membership_deleted")
 def _seller_row_changed(sender: type, instance: Any, **kwargs: Any) -> None:
     # A row moved to another seller frees time of the seller it was loaded with.
     bump_sellers([instance.seller_id, getattr(instance, "_slots_loaded_seller_id", None)])
@@ -54,6 +53,31 @@ def _busy_bulk_changed(sender: object, seller_ids: list[Any], **kwargs: Any) -> 
 @receiver(post_delete, sender=Seller, dispatch_uid="slots_seller_deleted")
 def _seller_changed(sender: type, instance: Seller, **kwargs: Any) -> None:
     bump_sellers([instance.pk])
+    bump_roster()  # active, timezone or country decide who is eligible
+
+
+@receiver(post_save, sender=TeamMembership, dispatch_uid="slots_membership_saved")
+@receiver(post_delete, sender=TeamMembership, dispatch_uid="slots_membership_deleted")
+@receiver(post_delete, sender=CalendarConnection, dispatch_uid="slots_connection_deleted")
+def _eligibility_changed(sender: type, instance: Any, **kwargs: Any) -> None:
+    bump_sellers([instance.seller_id])
+    bump_roster()
+
+
+@receiver(post_init, sender=CalendarConnection, dispatch_uid="slots_connection_loaded")
+def _connection_loaded(sender: type, instance: CalendarConnection, **kwargs: Any) -> None:
+    instance._slots_loaded_status = instance.__dict__.get("status")  # type: ignore[attr-defined]
+
+
+@receiver(post_save, sender=CalendarConnection, dispatch_uid="slots_connection_saved")
+def _connection_saved(
+    sender: type, instance: CalendarConnection, created: bool, **kwargs: Any
+) -> None:
+    # Only the status decides eligibility (broken = off every page, reconnected = back);
+    # token refreshes save the row every hour and must not flush every page's answers.
+    if created or instance.status != getattr(instance, "_slots_loaded_status", None):
+        _eligibility_changed(sender, instance)
+        instance._slots_loaded_status = instance.status  # type: ignore[attr-defined]
 
 
 @receiver(post_save, sender=AvailabilityOverride, dispatch_uid="slots_override_saved")
@@ -71,6 +95,7 @@ def _members_changed(
 ) -> None:
     if not action.startswith("post_"):
         return
+    bump_roster()
     if isinstance(instance, Seller):
         bump_sellers([instance.pk])
     elif pk_set:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -27,7 +28,7 @@ from bookings.api.serializers import (
 )
 from bookings.models import Booking, BookingStatus
 from bookings.throttling import BookingsPerIpThrottle, BookingsPerPageThrottle, PublicThrottle
-from scheduling.api.public import SlotsQuerySerializer, SlotsSerializer
+from scheduling.api.public import SlotsQuerySerializer, SlotsSerializer, slots_response
 from scheduling.models import MeetingType
 from scheduling.selectors import public_meeting_type, slot_days
 
@@ -112,7 +113,7 @@ class BookingRescheduleSlotsApi(PublicBookingApi):
         responses=SlotsSerializer,
         operation_id="public_booking_slots",
     )
-    def get(self, request: Request, token: str) -> Response:
+    def get(self, request: Request, token: str) -> HttpResponse:
         booking = self.booking(token)
         now = timezone.now()
         if booking.status != BookingStatus.CONFIRMED or booking.start <= now:
@@ -120,7 +121,7 @@ class BookingRescheduleSlotsApi(PublicBookingApi):
         query = SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        body = slot_days(
+        answer = slot_days(
             booking.meeting_type,
             params["start"],
             params["end"],
@@ -129,7 +130,7 @@ class BookingRescheduleSlotsApi(PublicBookingApi):
             country=booking.country or None,
             exclude_booking_id=booking.pk,
         )
-        return Response(body)
+        return slots_response(request, answer)
 
 
 class BookingCancelApi(PublicBookingApi):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 
 from scheduling.api.throttles import PublicThrottle
 from scheduling.models import MeetingType, SchedulingPage
-from scheduling.selectors import public_meeting_type, public_page, slot_days
+from scheduling.selectors import SlotsAnswer, public_meeting_type, public_page, slot_days
 from sellers.api.fields import CountryCodeField, TimezoneField
 
 MAX_RANGE_DAYS = 31
@@ -127,7 +128,7 @@ class PublicSlotsApi(PublicApi):
         responses=SlotsSerializer,
         operation_id="public_slots",
     )
-    def get(self, request: Request, page: str, meeting_type: str) -> Response:
+    def get(self, request: Request, page: str, meeting_type: str) -> HttpResponse:
         try:
             found = public_meeting_type(page, meeting_type)
         except MeetingType.DoesNotExist as exc:
@@ -135,7 +136,7 @@ class PublicSlotsApi(PublicApi):
         query = SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        body = slot_days(
+        answer = slot_days(
             found,
             params["start"],
             params["end"],
@@ -143,7 +144,27 @@ class PublicSlotsApi(PublicApi):
             now=timezone.now(),
             country=params["country"],
         )
-        return Response(body)
+        return slots_response(request, answer)
+
+
+def slots_response(request: Request, answer: SlotsAnswer) -> HttpResponse:
+    """The rendered answer as it is (no re-serialising of cached slots), with its strong
+    ETag; 304 with no body when the client already holds it (`If-None-Match`)."""
+    response: HttpResponse
+    if _matches(request.headers.get("If-None-Match", ""), answer.etag):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(answer.body, content_type="application/json")
+    response["ETag"] = answer.etag
+    # Slots change with every booking: caches must ask again, and may revalidate.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 §13.1.2: `*`, or any listed tag equal under weak comparison."""
+    tags = [tag.strip() for tag in if_none_match.split(",")]
+    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
 
 
 class PublicNotFoundApi(PublicApi):

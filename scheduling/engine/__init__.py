@@ -13,6 +13,7 @@ not offered, for support and the admin).
 from scheduling.engine.explain import explain_day
 from scheduling.engine.slots import SlotMap, available_slots
 from scheduling.engine.values import (
+    BusyTime,
     DayOverride,
     Interval,
     MeetingRules,
@@ -23,6 +24,7 @@ from scheduling.engine.values import (
 )
 
 __all__ = [
+    "BusyTime",
     "DayOverride",
     "Interval",
     "MeetingRules",

@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from scheduling.engine.values import EPOCH
+
+__all__ = ["DAY_SECONDS", "EPOCH", "LocalClock", "end_seconds", "wall_seconds", "wall_time"]
+
 DAY_SECONDS = 86_400
 ONE_DAY = dt.timedelta(days=1)
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def wall_seconds(value: dt.time) -> int:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from scheduling.engine.clock import DAY_SECONDS, EPOCH, LocalClock, wall_time
 from scheduling.engine.hours import HoursPlan, Spans
 from scheduling.engine.values import (
+    BusyTime,
     Interval,
     MeetingRules,
     Reason,
@@ -62,7 +63,8 @@ class _Judge:
         self.length = dt.timedelta(minutes=meeting.duration)
         self.before = dt.timedelta(minutes=meeting.buffer_before)
         self.after = dt.timedelta(minutes=meeting.buffer_after)
-        self.busy = _MergedBusy(seller.busy)
+        busy = seller.busy
+        self.busy = _MergedBusy(busy.intervals() if isinstance(busy, BusyTime) else busy)
         self.earliest = now + dt.timedelta(minutes=meeting.min_notice)
         self.day_reason = _day_reason(seller, meeting, day, now, self.clock)
 

@@ -67,6 +67,8 @@ def test_reading_versions_is_one_round_trip_once_they_exist(db, monkeypatch):
 def test_cache_down_reads_none_and_bumps_quietly(db):
     with override_settings(CACHES=DEAD_REDIS):
         assert slot_cache.versions(["s6"]) is None
+        assert slot_cache.cached_answer("k") is None
+        slot_cache.bump_roster()
         slot_cache.bump_sellers(["s6"])
         slot_cache.bump_global()
         slot_cache.put("k", {"a": 1})
@@ -79,3 +81,24 @@ def test_response_key_is_stable_and_order_free(parts):
 
     assert slot_cache.response_key(parts) == slot_cache.response_key(reordered)
     assert slot_cache.response_key(parts) != slot_cache.response_key({**parts, "z": 0})
+
+
+def test_cached_answer_is_served_while_every_token_it_was_computed_under_holds(db):
+    tokens = slot_cache.versions(["s7", "s8"])
+    slot_cache.put_answer("slots:r:test-answer", tokens, (b"{}", '"e"'))
+    assert slot_cache.cached_answer("slots:r:test-answer") == (b"{}", '"e"')
+
+    slot_cache.bump_sellers(["s9"])  # a seller the answer does not involve
+    assert slot_cache.cached_answer("slots:r:test-answer") == (b"{}", '"e"')
+
+    slot_cache.bump_sellers(["s8"])
+    assert slot_cache.cached_answer("slots:r:test-answer") is None
+
+
+def test_a_roster_bump_retires_every_cached_answer(db):
+    slot_cache.put_answer("slots:r:test-roster", slot_cache.versions(["s10"]), "answer")
+    assert slot_cache.cached_answer("slots:r:test-roster") == "answer"
+
+    slot_cache.bump_roster()
+
+    assert slot_cache.cached_answer("slots:r:test-roster") is None

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduling.engine import (
+    BusyTime,
     DayOverride,
     Interval,
     MeetingRules,
@@ -377,3 +378,34 @@ def test_explain_day_agrees_with_available_slots(case: Case) -> None:
         assert midnight_grid <= set(walls)
         assert all(e.reason is None or isinstance(e.reason, Reason) for e in explained)
         assert all(e.start.date() == day and e.start.fold == 0 for e in explained)
+
+
+def as_busy_time(seller: SellerCalendar) -> SellerCalendar:
+    return replace(seller, busy=BusyTime.of(seller.busy))
+
+
+@PROPERTY
+@given(cases(), st.data())
+def test_busy_time_as_epoch_seconds_gives_the_same_answer(case: Case, data: st.DataObject) -> None:
+    # Busy bounds off the second: BusyTime rounds them outwards, which must change nothing
+    # because every slot boundary is a whole second.
+    jitter = st.integers(0, 999_999).map(lambda n: dt.timedelta(microseconds=n))
+    jittered = tuple(
+        replace(
+            seller,
+            busy=tuple(
+                Interval(b.start - data.draw(jitter), b.end + data.draw(jitter))
+                for b in seller.busy
+            ),
+        )
+        for seller in case.sellers
+    )
+    as_intervals = replace(case, sellers=jittered)
+    as_seconds = replace(case, sellers=tuple(map(as_busy_time, jittered)))
+
+    assert as_seconds.slots() == as_intervals.slots()
+    seller = as_seconds.sellers[0]
+    day = case.window_start.astimezone(ZoneInfo(seller.timezone)).date()
+    assert explain_day(seller, case.meeting, day, case.now) == explain_day(
+        jittered[0], case.meeting, day, case.now
+    )

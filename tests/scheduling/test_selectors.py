@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from scheduling.engine import DayOverride, Interval, WeeklyRule
+from scheduling.engine import BusyTime, DayOverride, Interval, WeeklyRule
 from scheduling.selectors import eligible_sellers, offered_slots, seller_calendars
 from tests.factories import (
     AvailabilityRuleFactory,
@@ -120,11 +120,11 @@ def test_calendars_hold_rules_overrides_busy_and_counted_starts():
         DayOverride(dt.date(2026, 12, 8), None, None, False),
         DayOverride(dt.date(2026, 12, 9), dt.time(10), dt.time(11), True),
     ]
-    assert sorted(calendar.busy, key=lambda i: i.start) == [
+    assert calendar.busy.intervals() == (
         Interval(utc(2026, 12, 7, 9), utc(2026, 12, 7, 9, 30)),
         Interval(utc(2026, 12, 7, 10, 45), utc(2026, 12, 7, 11, 35)),  # widened by buffers
         Interval(utc(2026, 12, 8, 8), utc(2026, 12, 8, 9)),
-    ]
+    )
     assert calendar.counted_starts == (counted.start,)
 
 
@@ -153,7 +153,7 @@ def test_calendars_without_limits_skip_far_bookings():
 
     (calendar,) = seller_calendars(meeting, [seller], utc(2026, 12, 12), utc(2026, 12, 14))
 
-    assert (calendar.busy, calendar.counted_starts) == ((), ())
+    assert (calendar.busy, calendar.counted_starts) == (BusyTime(), ())
 
 
 def test_calendars_exclude_the_booking_being_rescheduled():
@@ -165,7 +165,7 @@ def test_calendars_exclude_the_booking_being_rescheduled():
         meeting, [seller], utc(2026, 12, 7), utc(2026, 12, 8), exclude_booking_id=moving.id
     )
 
-    assert (calendar.busy, calendar.counted_starts) == ((), ())
+    assert (calendar.busy, calendar.counted_starts) == (BusyTime(), ())
 
 
 def test_calendars_of_no_sellers_cost_no_query(django_assert_num_queries):
