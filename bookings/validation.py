@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django_countries import countries
 
 from config.errors import Invalid
+from sellers.api.fields import is_clean_text
 from sellers.fields import validate_timezone
 
 Errors = dict[str, list[str]]
@@ -70,14 +71,26 @@ def clean_email(raw: Any) -> str:
     return email
 
 
-def _text(errors: Errors, name: str, value: Any, *, max_length: int, required: bool) -> str:
+def _text(
+    errors: Errors,
+    name: str,
+    value: Any,
+    *,
+    max_length: int,
+    required: bool,
+    multiline: bool = False,
+) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
         _add(errors, name, "Must be text.")
         return ""
     value = value.strip()
-    if required and not value:
+    # The API's serializers refuse these already; the admin and other edges come here only.
+    if not is_clean_text(value, multiline=multiline):
+        refused = "Control characters" if multiline else "Line breaks and control characters"
+        _add(errors, name, f"{refused} are not allowed.")
+    elif required and not value:
         _add(errors, name, "This field is required.")
     elif len(value) > max_length:
         _add(errors, name, f"At most {max_length} characters.")
@@ -240,7 +253,7 @@ def clean_request(
         email = ""
     company = _text(errors, "company", company, max_length=200, required=False)
     city = _text(errors, "city", city, max_length=100, required=False)
-    notes = _text(errors, "notes", notes, max_length=5000, required=False)
+    notes = _text(errors, "notes", notes, max_length=5000, required=False, multiline=True)
     country = _text(errors, "country", country, max_length=2, required=False).upper()
     if country and countries.alpha2(country) != country:
         _add(errors, "country", f"{country!r} is not an ISO 3166-1 alpha-2 country code.")

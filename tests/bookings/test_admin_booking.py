@@ -168,6 +168,26 @@ def test_admin_add_booking_meeting_type_must_belong_to_the_page(
     assert Booking.objects.count() == 0
 
 
+def test_admin_add_booking_refuses_a_line_break_in_the_name(
+    admin_client, django_capture_on_commit_callbacks
+) -> None:
+    """The API's serializers refuse it; the admin reaches the service directly, which must
+    too (a CR/LF in the name would break the seller's email subject)."""
+    meeting_type, _ = personal_page()
+
+    response = add(
+        admin_client,
+        meeting_type,
+        slot(),
+        django_capture_on_commit_callbacks,
+        name="Ana\r\nBcc: list@example.com",
+    )
+
+    assert response.status_code == 200
+    assert "Line breaks and control characters are not allowed." in response.content.decode()
+    assert Booking.objects.count() == 0
+
+
 def booked(client, capture, **extra) -> Booking:
     meeting_type, _ = team_page(**extra)
     add(client, meeting_type, slot(), capture)
