@@ -8,6 +8,7 @@ commit.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from bookings.outbox.tasks import run_sync_job
 from bookings.outbox.worker import flag_of
 
 Status = SyncJob.Status
+logger = logging.getLogger(__name__)
 
 
 def enqueue_booking_sync(
@@ -135,10 +137,18 @@ def retry_failed_for_bookings(bookings: Iterable[Booking], *, actor: str = "syst
 
 
 def _poke_workers(job_ids: list[str]) -> None:
-    """Run these jobs once the surrounding transaction commits."""
+    """Run these jobs once the surrounding transaction commits.
+
+    A broker that cannot be reached loses only the poke: the jobs are committed, and the
+    sweep sends them once the broker is back. The booking was made, so the request that
+    made it must not fail (a client retrying a 500 would book twice without a key).
+    """
 
     def poke() -> None:
-        for job_id in job_ids:
-            run_sync_job.delay(job_id=job_id)
+        try:
+            for job_id in job_ids:
+                run_sync_job.delay(job_id=job_id)
+        except Exception:
+            logger.warning("outbox: broker unreachable, %d job(s) left to the sweep", len(job_ids))
 
     transaction.on_commit(poke)

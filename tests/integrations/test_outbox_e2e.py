@@ -458,3 +458,41 @@ def test_pending_job_holds_the_manage_link_only_sealed(booking, postmark, settin
     tasks.run_sync_job(job_id=str(job.pk))
 
     assert MANAGE_URL in postmark.sent[0].text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_booking_answers_201_when_the_broker_is_down_and_the_sweep_sends_it_later(
+    api_client, settings
+):
+    """The poke after commit cannot reach the broker: the booking stands, the request
+    answers 201 (not a 500 for a booking that exists), and its jobs wait for the sweep."""
+    from config.celery import app
+    from tests.bookings.conftest import body, personal_page, slot
+
+    meeting_type, _ = personal_page()
+    keys = (
+        "task_always_eager",
+        "broker_url",
+        "broker_connection_retry",
+        "broker_connection_max_retries",
+    )
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(
+        task_always_eager=False,
+        broker_url="amqp://guest:guest@127.0.0.1:1//",  # nothing listens there
+        broker_connection_retry=False,
+    )
+    _forget_broker_connections(app)
+    try:
+        response = api_client.post(
+            f"/api/v1/public/pages/{meeting_type.page.slug}/{meeting_type.slug}/bookings/",
+            body(slot(days=2)),
+            format="json",
+        )
+    finally:
+        app.conf.update(saved)
+        _forget_broker_connections(app)
+
+    assert response.status_code == 201
+    [job] = SyncJob.objects.filter(booking_id=response.json()["id"])
+    assert (job.target, job.status) == ("email", Status.PENDING)
