@@ -27,7 +27,7 @@ run: install
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-.PHONY: services typecheck
+.PHONY: services typecheck faults
 # pytest-xdist workers: the suite is xdist-safe; CI machines have 2 cores.
 WORKERS ?= 2
 
@@ -61,3 +61,7 @@ clean:
 # Throughput over HTTP against a gunicorn of its own (never part of `make test`).
 load: install
 	$(BIN)/python bench/load.py
+
+# A bounded fault drill (private PostgreSQL and Redis, the local RabbitMQ): see bench/faults.py.
+faults: install
+	$(BIN)/python bench/faults.py

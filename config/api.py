@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -62,9 +63,19 @@ def flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(m) for m in messages]}
 
 
+#: Seconds a client should wait before retrying while the database is away.
+RETRY_AFTER_DB_DOWN = 5
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return error_response(exc.code, exc.message, exc.fields)
+    if _database_away(exc):
+        # A restart or failover, not the client's input: tell it to come back (a booking
+        # retried with its Idempotency-Key cannot be made twice).
+        answer = error_response("unavailable", "The service is briefly unavailable; retry.")
+        answer["Retry-After"] = str(RETRY_AFTER_DB_DOWN)
+        return answer
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -89,3 +100,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     for header, value in response.items():
         envelope[header] = value  # keeps Retry-After, WWW-Authenticate, Allow
     return envelope
+
+
+def _database_away(exc: BaseException) -> bool:
+    """The database connection failed (server gone or restarting), as opposed to a query
+    that is wrong, which stays a 500 worth fixing."""
+    return isinstance(exc, (OperationalError, InterfaceError))

@@ -16,6 +16,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "payload_too_large": 413,
     "frequency_limit": 429,
     "rate_limited": 429,
+    "unavailable": 503,
 }
 
 

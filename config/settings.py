@@ -185,6 +185,18 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task running when the broker connection drops cannot be acknowledged any more: cancel it
+# (the broker redelivers it; outbox jobs are leased and idempotent) instead of letting it
+# hold a pool process (Celery 6 makes this the default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Publishing to a broker that is down fails within a second or two instead of blocking the
+# caller: the outbox rows are committed and the sweep sends them again.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0.2,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Workers log through LOGGING (JSON, request id) instead of Celery's own root handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -87,3 +87,18 @@ def test_odd_charsets_are_never_a_5xx(api_client, charset):
         content_type=f"application/json; charset={charset}",
     )
     assert response.status_code < 500
+
+
+def test_database_away_is_a_503_with_retry_after_not_a_500() -> None:
+    """A restart or failover (psycopg's connection errors, wrapped by Django) is not the
+    client's fault: 503 `unavailable` in the envelope, with Retry-After."""
+    from django.db import InterfaceError, OperationalError
+
+    from config.api import exception_handler
+
+    for error in (OperationalError("server closed the connection"), InterfaceError("closed")):
+        answer = exception_handler(error, {})
+
+        assert answer is not None
+        assert (answer.status_code, answer["Retry-After"]) == (503, "5")
+        assert answer.data["error"]["code"] == "unavailable"
