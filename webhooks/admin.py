@@ -27,7 +27,8 @@ class SubscriptionForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         choices=EventType.choices, widget=forms.CheckboxSelectMultiple
     )
-    secret = forms.CharField(
+    new_secret = forms.CharField(
+        label="Secret",
         required=False,
         strip=True,
         help_text="Leave empty to generate one (on a new subscription) or keep the current "
@@ -47,8 +48,8 @@ class SubscriptionForm(forms.ModelForm):
                 raise forms.ValidationError(exc.fields.get("url", [exc.message])) from exc
         return url
 
-    def clean_secret(self) -> str:
-        secret = self.cleaned_data["secret"]
+    def clean_new_secret(self) -> str:
+        secret = self.cleaned_data["new_secret"]
         if secret and len(secret) < services.MIN_SECRET_LENGTH:
             raise forms.ValidationError(f"At least {services.MIN_SECRET_LENGTH} characters.")
         return secret
@@ -82,6 +83,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("url", "description")
     readonly_fields = ("failing_since", "disabled_at", "disabled_reason", "created_at")
+    fields = ("url", "description", "events", "is_active", "new_secret", *readonly_fields)
     inlines = (DeliveryInline,)
 
     @admin.display(description="events")
@@ -92,9 +94,12 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: WebhookSubscription, form: forms.Form, change: bool
     ) -> None:
         fields = {name: form.cleaned_data[name] for name in SubscriptionForm.Meta.fields}
-        secret = form.cleaned_data["secret"]
+        secret = form.cleaned_data["new_secret"]
         if change:
-            services.update_subscription(obj, **fields, secret=secret)
+            # The stored row, not the form's instance (which already carries the new
+            # values): the service compares against what was there before.
+            stored = WebhookSubscription.objects.get(pk=obj.pk)
+            services.update_subscription(stored, **fields, secret=secret)
             return
         created = services.create_subscription(**fields, secret=secret)
         obj.pk, obj.secret = created.pk, created.secret

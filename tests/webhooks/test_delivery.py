@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 
 def book(**extra):
-    meeting_type, seller = personal_page()
+    meeting_type, _seller = personal_page()
     return create_booking(
         meeting_type=meeting_type,
         start=slot(days=2, hour=10),
