@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from config.errors import Invalid
 from routing.admin import pretty_json
 from webhooks import services
-from webhooks.models import EventType, WebhookDelivery, WebhookSubscription
+from webhooks.models import EventType, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 
 class SubscriptionForm(forms.ModelForm):
@@ -215,8 +215,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # Read-only log; redelivering needs the right to change subscriptions.
-        return request.method in ("GET", "HEAD") and self.has_view_permission(request, obj)
+        return False  # a read-only log; redelivering needs the right to change subscriptions
 
     def can_redeliver(self, request: HttpRequest) -> bool:
         return request.user.has_perm("webhooks.change_webhooksubscription")
@@ -265,3 +264,25 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(
             reverse("admin:webhooks_webhookdelivery_change", args=[delivery.pk])
         )
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    """Events as sent (read-only): the body every delivery of it carries."""
+
+    list_display = ("created_at", "type", "id")
+    list_filter = ("type",)
+    search_fields = ("=id",)
+    date_hierarchy = "created_at"
+    fields = ("id", "type", "created_at", "body_pretty")
+    readonly_fields = fields
+
+    @admin.display(description="body")
+    def body_pretty(self, event: WebhookEvent) -> str:
+        return pretty_json(json.loads(event.body))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
