@@ -224,9 +224,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def redeliver(self, request: HttpRequest, queryset: QuerySet) -> None:
         if not self.can_redeliver(request):
             raise PermissionDenied
-        count = sum(
-            1 for d in queryset.select_related("subscription", "event") if services.redeliver(d)
-        )
+        sources = queryset.select_related("subscription", "event")
+        count = len([services.redeliver(source) for source in sources])
         self.message_user(request, f"{count} delivery(ies) queued again.", messages.SUCCESS)
 
     def get_urls(self) -> list:

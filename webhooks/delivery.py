@@ -128,10 +128,8 @@ def _disable_after() -> dt.timedelta:
 def _disable(subscription: WebhookSubscription, now: dt.datetime, error: str) -> None:
     subscription.is_active = False
     subscription.disabled_at = now
-    subscription.disabled_reason = (
-        f"Every delivery failed since {subscription.failing_since.isoformat()}; "
-        f"last error: {error[:500]}"
-    )
+    since = subscription.failing_since.isoformat() if subscription.failing_since else "?"
+    subscription.disabled_reason = f"Every delivery failed since {since}; last error: {error[:500]}"
     subscription.save(update_fields=["is_active", "disabled_at", "disabled_reason", "updated_at"])
     logger.warning("webhook subscription %s disabled: %s", subscription.pk, error)
     subscription_id = subscription.pk

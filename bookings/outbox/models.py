@@ -72,5 +72,12 @@ class SyncJob(models.Model):
         ]
         indexes = [models.Index(fields=["status", "not_before"], name="sync_job_due_idx")]
 
+    @property
+    def booking_pk(self) -> uuid.UUID:
+        """The booking of a booking job (every target but those registered without one)."""
+        if self.booking_id is None:
+            raise ValueError(f"outbox job {self.pk} ({self.target}) has no booking")
+        return self.booking_id
+
     def __str__(self) -> str:
         return f"{self.target}:{self.action} for {self.booking_id or '-'} ({self.status})"

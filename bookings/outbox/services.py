@@ -92,9 +92,13 @@ def retry_job(job: SyncJob, *, actor: str = "system") -> SyncJob | None:
         return None
     job = locked
     now = timezone.now()
-    pending = SyncJob.objects.filter(
-        booking_id=job.booking_id, target=job.target, action=job.action, status=Status.PENDING
-    ).first()
+    pending = (
+        SyncJob.objects.filter(
+            booking_id=job.booking_id, target=job.target, action=job.action, status=Status.PENDING
+        ).first()
+        if job.booking_id is not None
+        else None  # a job without a booking is one of a kind: nothing stands in for it
+    )
     if pending is None:
         job.status = Status.PENDING
         job.attempts = 0

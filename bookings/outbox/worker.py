@@ -161,7 +161,7 @@ def _supersede(job: SyncJob, lease: dt.datetime | None) -> str:
         other = (
             SyncJob.objects.select_for_update()
             .filter(
-                booking_id=job.booking_id,
+                booking_id=job.booking_pk,  # only booking jobs share a pending slot
                 target=job.target,
                 action=job.action,
                 status=Status.PENDING,

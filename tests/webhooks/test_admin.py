@@ -119,3 +119,20 @@ def test_turning_a_disabled_subscription_back_on_clears_its_failures(admin_clien
         "",
     )
     assert subscription.secret.startswith("receiver-shared-secret")  # kept when left empty
+
+
+def test_bulk_redeliver_from_the_log(admin_client, subscribe):
+    subscription = subscribe(events=["booking.created"])
+    from webhooks import services
+
+    first, second = services.send_test_event(subscription), services.send_test_event(subscription)
+
+    admin_client.post(
+        reverse("admin:webhooks_webhookdelivery_changelist"),
+        {"action": "redeliver", "_selected_action": [first.pk, second.pk]},
+    )
+
+    events = sorted(WebhookDelivery.objects.values_list("event_id", flat=True), key=str)
+    assert events == sorted(
+        [first.event_id, first.event_id, second.event_id, second.event_id], key=str
+    )

@@ -304,3 +304,22 @@ def test_a_test_event_goes_to_one_subscription_even_inactive(subscribe, receiver
         "subscription": {"id": str(subscription.pk), "url": subscription.url}
     }
     assert [d.subscription_id for d in deliveries()] == [subscription.pk]
+
+
+def test_staff_retry_of_a_failed_delivery_job_retries_that_job(subscribe, receiver, settings):
+    from bookings.outbox import services as outbox
+
+    subscribe(events=["waitlist.joined"])
+    publish("waitlist.joined", {"entry": {"n": 1}})
+    publish("waitlist.joined", {"entry": {"n": 2}})  # another pending webhook job
+    failed, waiting = deliveries()
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
+    assert run(failed) == worker.FAILED
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+
+    retried = outbox.retry_job(SyncJob.objects.get(pk=failed.job_id), actor="staff:ops")
+
+    assert retried is not None and retried.pk == failed.job_id
+    assert SyncJob.objects.get(pk=failed.job_id).status == "pending"
+    assert run(failed) == worker.DONE
+    assert SyncJob.objects.get(pk=waiting.job_id).status == "pending"  # untouched
