@@ -10,7 +10,7 @@ from django.db import transaction
 
 from config.errors import Invalid
 from integrations.webhooks.addresses import check_url
-from integrations.webhooks.base import UnsafeTarget
+from integrations.webhooks.base import DeliveryFailed, UnsafeTarget
 from webhooks import delivery, events
 from webhooks.models import TEST_EVENT, EventType, WebhookDelivery, WebhookSubscription
 
@@ -23,11 +23,11 @@ def generate_secret() -> str:
 
 
 def check_target(url: str) -> None:
-    """Raise ``Invalid`` (field ``url``) unless ``url`` is http(s) and every address it
-    resolves to right now is public (or ``WEBHOOK_ALLOW_PRIVATE_URLS``)."""
+    """Raise ``Invalid`` (field ``url``) unless ``url`` is http(s), resolves, and every
+    address it resolves to right now is public (or ``WEBHOOK_ALLOW_PRIVATE_URLS``)."""
     try:
         check_url(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_URLS)
-    except UnsafeTarget as exc:
+    except (UnsafeTarget, DeliveryFailed) as exc:
         raise Invalid("This URL cannot receive webhooks.", {"url": [exc.message]}) from exc
 
 

@@ -14,7 +14,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from integrations.webhooks.base import UnsafeTarget
+from integrations.webhooks.base import DeliveryFailed, UnsafeTarget
 
 SCHEMES = {"http": 80, "https": 443}
 
@@ -40,7 +40,8 @@ def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeTarget(f"{host} does not resolve: {exc}") from exc
+        # Transient: a resolver hiccup must not end a delivery (a save refuses it anyway).
+        raise DeliveryFailed(f"{host} does not resolve: {exc}") from exc
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -79,8 +80,9 @@ def parse_url(url: str) -> tuple[str, str, int, str]:
 def check_url(url: str, *, allow_private: bool) -> Target:
     """Parse ``url``, resolve its host and check every address it resolves to.
 
-    Raises ``UnsafeTarget`` when the URL is not http(s), does not resolve, or any address
-    is not public (unless ``allow_private``: internal receivers). One bad address refuses
+    Raises ``UnsafeTarget`` when the URL is not http(s) or any address is not public
+    (unless ``allow_private``: internal receivers), ``DeliveryFailed`` when the name does
+    not resolve right now. One bad address refuses
     the whole name: the sender must not be steered to it by the resolver's order.
     """
     scheme, host, port, path = parse_url(url)

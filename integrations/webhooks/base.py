@@ -51,7 +51,9 @@ class WebhookSender(Protocol):
 
 
 class DeliveryFailed(ProviderTransientError):
-    """The receiver did not answer 2xx. ``status`` is None when no answer came at all."""
+    """Not delivered this time: the receiver did not answer 2xx, or could not be reached
+    (its name did not resolve, no connection, a timeout). ``status`` is None when no
+    answer came at all."""
 
     def __init__(
         self, message: str, *, status: int | None = None, retry_after: float | None = None

@@ -199,3 +199,25 @@ def test_signature_verifies_and_any_changed_byte_breaks_it(secret, timestamp, bo
         tampered = body[:i] + bytes([body[i] ^ 1]) + body[i + 1 :]
         assert not verify(secret, lowered, tampered, now=timestamp)
     assert not verify(secret + "x", lowered, body, now=timestamp)
+
+
+def test_a_name_that_does_not_resolve_is_transient() -> None:
+    with pytest.raises(DeliveryFailed, match="does not resolve"):
+        sender().send(message("http://nothing-here.invalid/hook"))
+
+
+PRIVATE_NETS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16"]
+
+
+@given(
+    net=st.sampled_from(PRIVATE_NETS),
+    offset=st.integers(min_value=0, max_value=2**20 - 1),
+    mapped=st.booleans(),
+)
+def test_no_address_of_a_private_network_counts_as_public(net, offset, mapped) -> None:
+    import ipaddress
+
+    network = ipaddress.ip_network(net)
+    ip = network[offset % network.num_addresses]
+    written = f"::ffff:{ip}" if mapped else str(ip)
+    assert addresses.is_public(written) is False
