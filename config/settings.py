@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "scheduling",
     "routing",
     "bookings",
+    "webhooks",
     "waitlist",
     "integrations",
     "config",  # the top layer's management commands (seed_demo)
@@ -295,6 +296,13 @@ JITSI_DOMAIN = env.str("JITSI_DOMAIN", default="")
 WHEREBY_API_KEY = env.str("WHEREBY_API_KEY", default="")
 WHEREBY_API_URL = env.str("WHEREBY_API_URL", default="https://api.whereby.dev/v1")
 WHEREBY_ROOM_MODE = env.str("WHEREBY_ROOM_MODE", default="normal")
+# Outbound webhooks (webhooks app, integrations/webhooks): receivers on loopback, private or
+# link-local addresses only when allowed; a subscription failing this long is turned off.
+WEBHOOK_ALLOW_PRIVATE_URLS = conf.boolean("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOK_DISABLE_AFTER_HOURS = conf.positive_int("WEBHOOK_DISABLE_AFTER_HOURS", 24)
+WEBHOOK_MAX_ATTEMPTS = conf.positive_int("WEBHOOK_MAX_ATTEMPTS", 50)
 
 # Booking rules defaults (a meeting type may override them).
 MAX_BOOKINGS_PER_EMAIL = conf.positive_int("MAX_BOOKINGS_PER_EMAIL", 3)

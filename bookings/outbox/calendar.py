@@ -43,7 +43,7 @@ def handle(job: SyncJob) -> None:
     marked broken, bad request).
     """
     booking = (
-        Booking.objects.select_related("seller", "meeting_type").filter(pk=job.booking_id).first()
+        Booking.objects.select_related("seller", "meeting_type").filter(pk=job.booking_pk).first()
     )
     if booking is None:
         return

@@ -58,7 +58,7 @@ def crm_meeting(booking: Booking) -> CrmMeeting:
 
 def _run(job: SyncJob, crm: str, provider: CrmProvider) -> None:
     booking = (
-        Booking.objects.select_related("meeting_type", "seller").filter(pk=job.booking_id).first()
+        Booking.objects.select_related("meeting_type", "seller").filter(pk=job.booking_pk).first()
     )
     if booking is None:
         return  # deleted since: nothing to sync

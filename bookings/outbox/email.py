@@ -33,7 +33,7 @@ def handle(job: SyncJob, *, sender: FallbackSender | None = None) -> None:
     recipient role per job, by one channel.
     """
     sender = sender or FallbackSender.from_settings()
-    booking = Booking.objects.select_related("seller", "meeting_type").get(pk=job.booking_id)
+    booking = Booking.objects.select_related("seller", "meeting_type").get(pk=job.booking_pk)
     if job.action != messages.CANCEL and booking.status == BookingStatus.CANCELLED:
         # Cancelled before this confirmation / reschedule went out: the cancellation
         # email tells the story; a late "confirmed" would contradict it.

@@ -12,6 +12,10 @@ Handler contract — ``handle(job: SyncJob) -> None``:
 
 Handlers are imported lazily by dotted path, so a module that is missing or broken fails
 only its own target (the job is retried later), never the others.
+
+A layer above bookings (webhooks) adds a target with ``register_handler`` in its
+``AppConfig.ready()``: its jobs carry no booking, set no booking flags, and may name their
+own circuit breaker per job (one per webhook endpoint instead of one per provider).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[["SyncJob"], None]
 
-HANDLERS: dict[str, str] = {
+HANDLERS: dict[str, str | Handler] = {
     "calendar": "bookings.outbox.calendar.handle",
     "video": "bookings.outbox.video.handle",
     "pipedrive": "bookings.outbox.crm.handle_pipedrive",
@@ -46,6 +50,26 @@ FLAGS: dict[str, str] = {
 }
 
 
+# Targets whose circuit breaker is named per job (``circuit(job) -> name``).
+CIRCUITS: dict[str, Callable[[SyncJob], str]] = {}
+
+
+def register_handler(
+    target: str, handler: Handler, *, circuit: Callable[[SyncJob], str] | None = None
+) -> None:
+    """Run ``handler`` for jobs of ``target`` (a target without booking flags); with
+    ``circuit``, each job's breaker is ``circuit(job)`` instead of the target's."""
+    HANDLERS[target] = handler
+    if circuit is not None:
+        CIRCUITS[target] = circuit
+
+
+def circuit_name(job: SyncJob) -> str:
+    """The circuit breaker guarding ``job``'s provider."""
+    named = CIRCUITS.get(job.target)
+    return named(job) if named else job.target
+
+
 class HandlerUnavailable(Exception):
     """The target's handler cannot be imported (not installed yet, or broken)."""
 
@@ -56,6 +80,8 @@ def get_handler(target: str) -> Handler:
         path = HANDLERS[target]
     except KeyError:
         raise HandlerUnavailable(f"no handler registered for target {target!r}") from None
+    if callable(path):
+        return path
     try:
         return import_string(path)
     except ImportError as exc:

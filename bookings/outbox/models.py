@@ -8,6 +8,8 @@ class SyncJob(models.Model):
     """Outbox row: side work for a booking, written in the booking's transaction.
 
     At most one pending job per (booking, target, action): enqueueing twice is harmless.
+    A job of a target registered without booking flags (``handlers.register_handler``,
+    e.g. webhooks) may have no booking: its owner keeps its own row pointing at the job.
     """
 
     class Target(models.TextChoices):
@@ -17,11 +19,13 @@ class SyncJob(models.Model):
         HUBSPOT = "hubspot", "HubSpot"
         EMAIL = "email", "Email"
         SMS = "sms", "SMS"
+        WEBHOOK = "webhook", "Webhook"
 
     class Action(models.TextChoices):
         CREATE = "create", "Create"
         UPDATE = "update", "Update"
         CANCEL = "cancel", "Cancel"
+        DELIVER = "deliver", "Deliver"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -31,7 +35,11 @@ class SyncJob(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     booking = models.ForeignKey(
-        "bookings.Booking", on_delete=models.CASCADE, related_name="sync_jobs"
+        "bookings.Booking",
+        on_delete=models.CASCADE,
+        related_name="sync_jobs",
+        null=True,
+        blank=True,
     )
     target = models.CharField(max_length=20, choices=Target.choices)
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -57,8 +65,19 @@ class SyncJob(models.Model):
                 condition=Q(status="pending"),
                 name="sync_job_one_pending",
             ),
+            models.CheckConstraint(
+                condition=Q(booking__isnull=False) | Q(target="webhook"),
+                name="sync_job_booking_unless_webhook",
+            ),
         ]
         indexes = [models.Index(fields=["status", "not_before"], name="sync_job_due_idx")]
 
+    @property
+    def booking_pk(self) -> uuid.UUID:
+        """The booking of a booking job (every target but those registered without one)."""
+        if self.booking_id is None:
+            raise ValueError(f"outbox job {self.pk} ({self.target}) has no booking")
+        return self.booking_id
+
     def __str__(self) -> str:
-        return f"{self.target}:{self.action} for {self.booking_id} ({self.status})"
+        return f"{self.target}:{self.action} for {self.booking_id or '-'} ({self.status})"

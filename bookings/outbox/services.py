@@ -65,6 +65,23 @@ def enqueue_booking_sync(
     return jobs
 
 
+def enqueue_job(
+    *, target: str, action: str, payload: dict, max_attempts: int | None = None
+) -> SyncJob:
+    """Record one pending job without a booking, for a target registered with
+    ``handlers.register_handler`` (webhooks); workers are poked after commit. Not
+    idempotent: every call is one more job (the caller keeps its own row per job)."""
+    job = SyncJob.objects.create(
+        target=target,
+        action=action,
+        payload=payload,
+        not_before=timezone.now(),
+        **({"max_attempts": max_attempts} if max_attempts else {}),
+    )
+    _poke_workers([str(job.pk)])
+    return job
+
+
 # --- retrying by hand ------------------------------------------------------------------
 @transaction.atomic
 def retry_job(job: SyncJob, *, actor: str = "system") -> SyncJob | None:
@@ -79,9 +96,13 @@ def retry_job(job: SyncJob, *, actor: str = "system") -> SyncJob | None:
         return None
     job = locked
     now = timezone.now()
-    pending = SyncJob.objects.filter(
-        booking_id=job.booking_id, target=job.target, action=job.action, status=Status.PENDING
-    ).first()
+    pending = (
+        SyncJob.objects.filter(
+            booking_id=job.booking_id, target=job.target, action=job.action, status=Status.PENDING
+        ).first()
+        if job.booking_id is not None
+        else None  # a job without a booking is one of a kind: nothing stands in for it
+    )
     if pending is None:
         job.status = Status.PENDING
         job.attempts = 0
@@ -95,12 +116,13 @@ def retry_job(job: SyncJob, *, actor: str = "system") -> SyncJob | None:
         pending.payload = {**carried_payload(job.payload), **pending.payload}
         pending.save(update_fields=["not_before", "payload", "updated_at"])
         runnable = pending
-    booking_sync.clear_manual_sync(
-        booking_id=job.booking_id,
-        flag=flag_of(job.target),
-        actor=actor,
-        data={"retry": str(runnable.pk), "target": job.target, "action": job.action},
-    )
+    if job.booking_id is not None:
+        booking_sync.clear_manual_sync(
+            booking_id=job.booking_id,
+            flag=flag_of(job.target),
+            actor=actor,
+            data={"retry": str(runnable.pk), "target": job.target, "action": job.action},
+        )
     _poke_workers([str(runnable.pk)])
     return runnable
 

@@ -76,7 +76,7 @@ def handle(job: SyncJob, sender: SmsSender | None = None) -> None:
     if job.payload.get("message_ids"):
         return
     booking = (
-        Booking.objects.select_related("meeting_type", "seller").filter(pk=job.booking_id).first()
+        Booking.objects.select_related("meeting_type", "seller").filter(pk=job.booking_pk).first()
     )
     if booking is None or not booking.phone:
         return

@@ -78,7 +78,7 @@ def handle(job: SyncJob, provider: VideoProvider | None = None) -> None:
     """
     booking = (
         Booking.objects.select_related("meeting_type__page", "seller")
-        .filter(pk=job.booking_id)
+        .filter(pk=job.booking_pk)
         .first()
     )
     if booking is None:

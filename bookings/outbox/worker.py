@@ -82,12 +82,12 @@ def run_job(*, job_id: str) -> str:
     if job is None:
         return SKIPPED
     lease = job.locked_until
-    breaker = CircuitBreaker(job.target)
+    breaker = CircuitBreaker(handlers.circuit_name(job))
     if not breaker.allow():
         until = breaker.retry_at()
-        logger.info("job %s deferred to %s: circuit %s is open", job.pk, until, job.target)
+        logger.info("job %s deferred to %s: circuit %s is open", job.pk, until, breaker.name)
         return _release(
-            job, lease, DEFERRED, not_before=until, last_error=f"circuit {job.target} open"
+            job, lease, DEFERRED, not_before=until, last_error=f"circuit {breaker.name} open"
         )
     try:
         handler = handlers.get_handler(job.target)
@@ -161,7 +161,7 @@ def _supersede(job: SyncJob, lease: dt.datetime | None) -> str:
         other = (
             SyncJob.objects.select_for_update()
             .filter(
-                booking_id=job.booking_id,
+                booking_id=job.booking_pk,  # only booking jobs share a pending slot
                 target=job.target,
                 action=job.action,
                 status=Status.PENDING,
@@ -211,7 +211,6 @@ def _fail(
     attempts: int | None = None,
 ) -> str:
     now = timezone.now()
-    flag = flag_of(job.target)
     with transaction.atomic():
         changed = _mine(job, lease).update(
             status=Status.FAILED,
@@ -223,9 +222,12 @@ def _fail(
         )
         if not changed:
             return SKIPPED
+        if job.booking_id is None:  # a job of its own (webhook): its owner shows the failure
+            logger.warning("job %s failed (%s): %s", job.pk, reason, error)
+            return FAILED
         booking_sync.mark_sync_failed(
             booking_id=job.booking_id,
-            flag=flag,
+            flag=flag_of(job.target),
             data={
                 "target": job.target,
                 "action": job.action,
@@ -242,7 +244,6 @@ def _fail(
 
 def _succeed(job: SyncJob, lease: dt.datetime | None) -> str:
     now = timezone.now()
-    flag = flag_of(job.target)
     with transaction.atomic():
         row = _mine(job, lease).select_for_update().only("payload").first()
         if row is None:
@@ -258,6 +259,9 @@ def _succeed(job: SyncJob, lease: dt.datetime | None) -> str:
             last_error="",
             payload=payload,
         )
+        if job.booking_id is None:
+            return DONE
+        flag = flag_of(job.target)
         # Targets sharing a flag (calendar and video): one's success does not clear the
         # other's failure. A failure of this same target is superseded by this success.
         siblings = [t for t, f in handlers.FLAGS.items() if f == flag and t != job.target]

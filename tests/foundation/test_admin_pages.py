@@ -21,14 +21,18 @@ from sellers.models import CalendarConnection, Seller, SellerMetric
 from tests.factories import BusyIntervalFactory, CalendarConnectionFactory, SyncJobFactory
 from tests.foundation.conftest import admin_url as url
 from waitlist.models import WaitlistCalendarConfig, WaitlistEntry, WaitlistSlot, WaitlistToken
+from webhooks import services as webhook_services
+from webhooks.models import WebhookDelivery, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
 ACCESS, REFRESH, CHANNEL = "ya29.SECRET-access-x1", "1//SECRET-refresh-x2", "SECRET-channel-x3"
 # Tokens are minted only where their plaintext is sent, so their add page is refused.
 NO_ADD_PAGE = {WaitlistToken}
+# Webhook events and deliveries are what happened: recorded by the app, never typed in.
+NO_ADD_PAGE |= {WebhookEvent, WebhookDelivery}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
-OUR_APPS = {"sellers", "scheduling", "routing", "bookings", "waitlist", "integrations"}
+OUR_APPS = {"sellers", "scheduling", "routing", "bookings", "webhooks", "waitlist", "integrations"}
 OURS = [model for model in REGISTERED if model._meta.app_label in OUR_APPS]
 
 
@@ -66,6 +70,10 @@ def build_everything() -> dict[str, object]:
     WaitlistToken.objects.create(
         entry=entry, token_hash="a" * 64, kind="confirmation", expires_at=now
     )
+    hook = webhook_services.create_subscription(
+        url="https://93.184.216.34/hooks", events=["booking.created"]
+    )
+    webhook_services.send_test_event(hook)
     return {"seller": seller, "booking": booking, "connection": connection_}
 
 
