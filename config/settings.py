@@ -290,6 +290,11 @@ FREQUENCY_WINDOW_DAYS = conf.positive_int("FREQUENCY_WINDOW_DAYS", 30)
 MANAGE_TOKEN_GRACE = timedelta(days=conf.positive_int("MANAGE_TOKEN_GRACE_DAYS", 7))
 PUBLIC_THROTTLE_RATE = conf.throttle_rate("PUBLIC_THROTTLE_RATE", "120/min")
 
+# The `scored` routing strategy: the scorer (dotted path) and its time limit in seconds;
+# past it, or on an error, routing falls back to round robin (docs/operations.md).
+ROUTING_SCORER = env.str("ROUTING_SCORER", default="routing.scoring.metric_scorer")
+ROUTING_SCORER_TIMEOUT = env.float("ROUTING_SCORER_TIMEOUT", default=0.5)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
