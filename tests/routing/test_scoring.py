@@ -91,5 +91,5 @@ def test_failing_scorer_falls_back_to_round_robin_with_the_reason(settings, scor
 @pytest.mark.django_db
 def test_scorer_from_settings_decides(settings):
     settings.ROUTING_SCORER = "tests.routing.scorers.by_name"
-    meeting_type, sellers = team_page(routing="scored")
+    meeting_type, _ = team_page(routing="scored")
     assert book(meeting_type, slot(), 0).seller.name == "Seller C"
