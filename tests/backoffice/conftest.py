@@ -56,3 +56,6 @@ def world(db):
     )
     metrics.rebuild(start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31))
     return {"page": page, "team": team, "ana": ana, "bea": bea, "meeting_type": meeting_type}
+
+
+RANGE_PARAMS = {"start": "2026-01-01", "end": "2026-01-31"}
