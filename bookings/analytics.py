@@ -54,7 +54,7 @@ class Scope:
             if self.page.seller_id:
                 rows = rows.filter(pk=self.page.seller_id)
             else:
-                rows = rows.filter(memberships__team_id=self.page.team_id)
+                rows = rows.filter(memberships__team=self.page.team)
         if self.team_id is not None:
             rows = rows.filter(memberships__team_id=self.team_id)
         if self.seller_id is not None:
@@ -101,8 +101,8 @@ def _rate(part: int, whole: int) -> float | None:
 
 def _per_seller(scope: Scope, metrics: QuerySet[SellerMetric]) -> list[dict[str, Any]]:
     """Each seller of the scope: counters, rates, share of bookings vs share of weight."""
-    sums = {
-        row["seller_id"]: row
+    sums: dict[Any, dict[str, Any]] = {
+        row["seller_id"]: dict(row)
         for row in metrics.values("seller_id").annotate(**{c: Sum(c) for c in COUNTERS})
     }
     people = list(
@@ -133,8 +133,11 @@ def _per_seller(scope: Scope, metrics: QuerySet[SellerMetric]) -> list[dict[str,
 
 
 def _by_country(metrics: QuerySet[SellerMetric]) -> dict[str, dict[str, int]]:
-    rows = metrics.values("country").annotate(**{c: Sum(c) for c in COUNTERS}).order_by("country")
-    return {str(r["country"] or ""): {c: int(r[c] or 0) for c in COUNTERS} for r in rows}
+    rows: Any = metrics.values("country").annotate(**{c: Sum(c) for c in COUNTERS})
+    return {
+        str(r["country"] or ""): {c: int(r[c] or 0) for c in COUNTERS}
+        for r in rows.order_by("country")
+    }
 
 
 def _by_week(metrics: QuerySet[SellerMetric]) -> list[dict[str, Any]]:
@@ -170,7 +173,7 @@ def _from_bookings(scope: Scope) -> dict[str, Any]:
         )
         for i, ((_, low), high) in enumerate(zip(LEAD_BUCKETS, highs, strict=True))
     }
-    grouped = (
+    grouped: Any = (
         rows.annotate(
             weekday=ExtractIsoWeekDay("start", tzinfo=scope.zone),
             hour=ExtractHour("start", tzinfo=scope.zone),
@@ -200,9 +203,10 @@ class _Median(Aggregate):
     output_field = DurationField()
 
 
-def _median_lead(rows: QuerySet[Booking], *, total: int) -> dt.timedelta | None:
-    """The median lead time: one aggregate on PostgreSQL; elsewhere (SQLite, the embedded
-    default) the middle row by order. 1 query (none without bookings)."""
+def _median_lead(rows: Any, *, total: int) -> dt.timedelta | None:
+    """The median of the ``lead`` annotation of ``rows``: one aggregate on PostgreSQL;
+    elsewhere (SQLite, the embedded default) the middle row by order. 1 query (none
+    without bookings)."""
     if not total:
         return None
     if connection.vendor == "postgresql":

@@ -93,8 +93,8 @@ def rebuild(*, start: dt.date, end: dt.date) -> int:
             add(seller_id, zone, country, when, STATUS_COUNTER[status])
         if won is not None:
             add(seller_id, zone, country, when, "deals_won")
-    for seller_id, zone, country, when in _moves(since, until):
-        add(seller_id, zone, country, when, "rescheduled")
+    for mover, zone, country, when in _moves(since, until):
+        add(mover, zone, country, when, "rescheduled")
     with transaction.atomic():
         SellerMetric.objects.filter(date__gte=start, date__lte=end).delete()
         SellerMetric.objects.bulk_create(
@@ -104,14 +104,16 @@ def rebuild(*, start: dt.date, end: dt.date) -> int:
     return len(totals)
 
 
-STATUS_COUNTER = {
+STATUS_COUNTER: dict[str, str] = {
     BookingStatus.CANCELLED: "cancelled",
     BookingStatus.COMPLETED: "completed",
     BookingStatus.NO_SHOW: "no_show",
 }
 
 
-def _moves(since: dt.datetime, until: dt.datetime) -> Iterable[tuple[str, str, str, dt.datetime]]:
+def _moves(
+    since: dt.datetime, until: dt.datetime
+) -> Iterable[tuple[uuid.UUID, str, str, dt.datetime]]:
     """(old seller, their zone, country, old start) of each move whose old start is in
     [since, until), from the ``rescheduled`` events' ``previous``."""
     # The services write ``previous.start`` as UTC ISO text, so text order is time order.

@@ -5,11 +5,13 @@ API's serializers and call the selectors and services."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -70,7 +72,7 @@ def analytics_view(request: HttpRequest) -> TemplateResponse:
     if not staff_can(request.user, "view", SellerMetric):
         raise PermissionDenied
     today = timezone.localdate()
-    params = {"start": str(today - dt.timedelta(weeks=12)), "end": str(today)}
+    params: dict[str, Any] = {"start": str(today - dt.timedelta(weeks=12)), "end": str(today)}
     params |= {k: v for k, v in request.GET.items() if v}
     query = SummaryQuerySerializer(data=params)
     context: dict[str, Any] = {
@@ -144,7 +146,8 @@ def whatif_view(request: HttpRequest) -> TemplateResponse:
     if not staff_can(request.user, "view", RoutingDecision):
         raise PermissionDenied
     source = request.POST if request.method == "POST" else request.GET
-    page = SchedulingPage.objects.filter(pk=source.get("page") or None).first()
+    chosen = source.get("page") or ""
+    page = SchedulingPage.objects.filter(pk=chosen).first() if _is_uuid(chosen) else None
     people = list(page_sellers(page)) if page else []
     context: dict[str, Any] = {
         **admin.site.each_context(request),
@@ -180,7 +183,16 @@ def whatif_view(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, "admin/backoffice/whatif.html", context)
 
 
-def page_sellers(page: SchedulingPage) -> Any:
+def page_sellers(page: SchedulingPage) -> QuerySet[Seller]:
+    """The page's seller, or its team's members (the weights the what-if form offers)."""
     if page.seller_id:
         return Seller.objects.filter(pk=page.seller_id)
-    return Seller.objects.filter(memberships__team_id=page.team_id).order_by("name").distinct()
+    return Seller.objects.filter(memberships__team=page.team).order_by("name").distinct()
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

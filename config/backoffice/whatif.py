@@ -60,7 +60,7 @@ def what_if(
     )
     ids = set(outcome.actual) | set(outcome.simulated)
     names = dict(Seller.objects.filter(pk__in=ids).values_list("pk", "name"))
-    sellers = sorted(
+    sellers: list[dict[str, Any]] = sorted(
         (
             {
                 "seller": sid,
