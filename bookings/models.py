@@ -71,6 +71,9 @@ class Booking(models.Model):
 
     cancellation_reason = models.TextField(blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    deal_won_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the CRM reported the deal of this meeting won"
+    )
     routing_strategy = models.CharField(max_length=20, blank=True)
     routing_decision = models.OneToOneField(
         RoutingDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="booking"
@@ -141,6 +144,7 @@ class BookingEvent(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No show"
+        DEAL_WON = "deal_won", "Deal won"
         SYNCED = "synced", "Synced"
         SYNC_FAILED = "sync_failed", "Sync failed"
         MANUAL_SYNC_NEEDED = "manual_sync_needed", "Needs manual sync"

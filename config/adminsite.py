@@ -9,6 +9,7 @@ from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.http import HttpRequest
+from django.urls import path
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from config.throttling import PublicThrottle
@@ -52,3 +53,27 @@ class MeetrouteAdminSite(OTPAdminSite):
         if settings.ADMIN_REQUIRE_OTP:
             return super().has_permission(request)
         return AdminSite.has_permission(self, request)
+
+    # The back office (config/backoffice): the index shows the today board to staff and a
+    # seller their own page, above the app list; its pages live under /admin/backoffice/.
+    index_template = "admin/backoffice/index.html"
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        from config.backoffice.views import index_context  # the models are loaded by now
+
+        return super().index(request, {**index_context(request), **(extra_context or {})})
+
+    def get_urls(self) -> list[Any]:
+        from config.backoffice import views
+
+        wrap = self.admin_view
+        return [
+            path("backoffice/analytics/", wrap(views.analytics_view), name="backoffice_analytics"),
+            path("backoffice/what-if/", wrap(views.whatif_view), name="backoffice_whatif"),
+            path(
+                "backoffice/retry/<uuid:booking_id>/",
+                wrap(views.retry_sync_view),
+                name="backoffice_retry",
+            ),
+            *super().get_urls(),
+        ]

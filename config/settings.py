@@ -313,6 +313,11 @@ PUBLIC_THROTTLE_RATE = conf.throttle_rate("PUBLIC_THROTTLE_RATE", "120/min")
 BOOKING_RATE_PER_IP = conf.throttle_rate("BOOKING_RATE_PER_IP", "20/hour")
 BOOKING_RATE_PER_PAGE = conf.throttle_rate("BOOKING_RATE_PER_PAGE", "2000/hour")
 
+# The `scored` routing strategy: the scorer (dotted path) and its time limit in seconds;
+# past it, or on an error, routing falls back to round robin (docs/operations.md).
+ROUTING_SCORER = env.str("ROUTING_SCORER", default="routing.scoring.metric_scorer")
+ROUTING_SCORER_TIMEOUT = env.float("ROUTING_SCORER_TIMEOUT", default=0.5)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",

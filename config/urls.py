@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", include("scheduling.api.urls")),
     path("api/v1/", include("bookings.api.urls")),
     path("api/v1/", include("webhooks.api.urls")),
+    path("api/v1/", include("config.backoffice.urls")),
     path(
         "admin/scheduling/explain/",
         admin.site.admin_view(explain_view),

@@ -15,6 +15,7 @@ class RoutingStrategy(models.TextChoices):
     LOWEST_LOAD = "lowest_load", "Lowest load"
     BY_COUNTRY = "by_country", "By country / region"
     WEIGHTED = "weighted", "Weighted"
+    SCORED = "scored", "Scored (ROUTING_SCORER)"
 
 
 class RoutingState(models.Model):

@@ -5,24 +5,38 @@ weigh, the round-robin cursor and the stored decision. The choice itself is pure
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Sum
 from django.utils import timezone
 
-from routing import hooks
+from routing import hooks, scoring
 from routing.models import RoutingDecision, RoutingRule, RoutingState
 from routing.rules import RuleSpec, first_matching
-from routing.strategies import CandidateStats, Choice, Fixed, RoutingContext, get_strategy
+from routing.strategies import (
+    CandidateStats,
+    Choice,
+    Fixed,
+    RoundRobin,
+    RoutingContext,
+    Scored,
+    get_strategy,
+)
 from scheduling.eligibility import eligible_by_country, region_of_country, seller_region
 from scheduling.models import SchedulingPage
 from scheduling.selectors import eligible_sellers
-from sellers.models import Seller, TeamMembership
+from sellers.models import Seller, SellerMetric, TeamMembership
 
 #: Load and weighted shares count the bookings made in this many trailing days.
 LOAD_WINDOW = dt.timedelta(days=30)
+#: The default scorer's conversion counts the meetings of this many trailing days.
+CONVERSION_WINDOW = dt.timedelta(days=90)
+#: Strategies that read the round-robin cursor (scored falls back to round robin).
+CURSOR_STRATEGIES = frozenset({RoundRobin.name, Scored.name})
 
 
 @dataclass
@@ -155,21 +169,48 @@ def locked_cursor(pool: Pool) -> RoutingState:
     return state
 
 
+def uses_cursor(pool: Pool) -> bool:
+    """Whether routing in ``pool`` reads (and advances) its round-robin cursor."""
+    return pool.strategy in CURSOR_STRATEGIES
+
+
 def choose(
     pool: Pool,
     candidates: Sequence[CandidateStats],
     *,
     country: str = "",
     cursor: Any = None,
+    now: dt.datetime | None = None,
 ) -> Choice:
-    """Run the pool's strategy over the free candidates (pure once the figures are in)."""
+    """Run the pool's strategy over the free candidates (pure once the figures are in).
+    For ``scored``: their recent conversion (1 query) and the configured scorer first."""
     context = RoutingContext(
         pool=tuple(str(s.pk) for s in pool.sellers),
         cursor=str(cursor) if cursor else None,
         country=country or "",
         region=region_of_country(country) or "",
     )
+    if pool.strategy == Scored.name:
+        candidates, context = scoring.score(with_conversion(candidates, now=now), context)
     return get_strategy(pool.strategy).choose(candidates, context)
+
+
+def with_conversion(
+    candidates: Sequence[CandidateStats], *, now: dt.datetime | None = None
+) -> list[CandidateStats]:
+    """The candidates with ``conversion``: won deals per held (completed or no-show)
+    meeting over ``CONVERSION_WINDOW``, from SellerMetric; None without held meetings.
+    1 query."""
+    since = ((now or timezone.now()) - CONVERSION_WINDOW).date()
+    rows = (
+        SellerMetric.objects.filter(
+            seller_id__in=[c.seller_id for c in candidates], date__gte=since
+        )
+        .values("seller_id")
+        .annotate(held=Sum("completed") + Sum("no_show"), won=Sum("deals_won"))
+    )
+    rates = {str(r["seller_id"]): r["won"] / r["held"] for r in rows if r["held"]}
+    return [dataclasses.replace(c, conversion=rates.get(c.seller_id)) for c in candidates]
 
 
 def calendar_broken_note(pool: Pool) -> str:

@@ -7,8 +7,8 @@ Every strategy answers one question through one small interface::
 ``candidates`` are the sellers free at the slot, with the figures the strategy may read;
 ``Choice.order`` lists them all, best first, so the booking service can fall through to
 the next one when the database says the first was taken a moment ago. A scoring model
-(e.g. trained on ``SellerMetric``) plugs in as one more class with the same method and an
-entry in ``STRATEGIES``.
+(e.g. trained on ``SellerMetric``) plugs in as a scorer (``routing.scoring``, setting
+``ROUTING_SCORER``) that the ``scored`` strategy ranks by.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ class CandidateStats:
     - ``weight``: the seller's share for weighted routing (>= 1);
     - ``last_assigned_at``: the last time routing gave the seller a booking (None = never);
     - ``is_new``: joined the pool inside the trailing window (weighted routing calibrates
-      them to the average instead of letting them catch up all at once).
+      them to the average instead of letting them catch up all at once);
+    - ``conversion``: recent share of held meetings whose deal was won (None = no history);
+    - ``score``: what the configured scorer gave the seller (scored routing only).
     """
 
     seller_id: str
@@ -40,9 +42,12 @@ class CandidateStats:
     country: str = ""
     region: str = ""
     is_new: bool = False
+    conversion: float | None = None
+    score: float | None = None
 
     def figures(self) -> dict[str, Any]:
-        return {
+        scoring = {"conversion": self.conversion, "score": self.score}
+        return {k: v for k, v in scoring.items() if v is not None} | {
             "seller": self.seller_id,
             "name": self.name,
             "load": self.load,
@@ -62,13 +67,15 @@ class RoutingContext:
 
     - ``pool``: every seller id of the pool in its fixed round-robin order (busy ones too);
     - ``cursor``: the seller the round robin gave the last booking to (None = none yet);
-    - ``country`` / ``region``: the prospect's, as ISO code and region name ("" = unknown).
+    - ``country`` / ``region``: the prospect's, as ISO code and region name ("" = unknown);
+    - ``scoring_error``: why the scorer gave no scores (scored routing falls back on it).
     """
 
     pool: tuple[str, ...] = ()
     cursor: str | None = None
     country: str = ""
     region: str = ""
+    scoring_error: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +243,35 @@ class ByCountry:
         )
 
 
+class Scored:
+    """Highest score first (ties: least recently assigned). The scores come in with the
+    candidates (``routing.scoring`` runs the scorer chosen in settings before this); when
+    the scorer failed or left a candidate unscored, round robin decides, and the reason
+    says why."""
+
+    name = "scored"
+
+    def choose(self, candidates: Sequence[CandidateStats], context: RoutingContext) -> Choice:
+        if not candidates:
+            return _no_one(self.name)
+        unscored = [c for c in candidates if c.score is None]
+        if context.scoring_error or unscored:
+            problem = context.scoring_error or f"no score for {_label(unscored[0])}"
+            fallback = RoundRobin().choose(candidates, context)
+            return Choice(
+                order=fallback.order,
+                reason=f"scored: scorer failed ({problem}), fell back to {fallback.reason}",
+                figures=fallback.figures,
+            )
+        ranked = sorted(candidates, key=lambda c: (-(c.score or 0.0), _recency(c), c.seller_id))
+        first = ranked[0]
+        return Choice(
+            order=tuple(c.seller_id for c in ranked),
+            reason=f"scored: {_label(first)} has the highest score ({first.score:.3f})",
+            figures=_base_figures(candidates),
+        )
+
+
 class Fixed:
     """A personal page, a rule naming one seller, or a seller staff chose: always them."""
 
@@ -257,6 +293,7 @@ STRATEGIES: dict[str, Callable[[], Strategy]] = {
     LowestLoad.name: LowestLoad,
     Weighted.name: Weighted,
     ByCountry.name: ByCountry,
+    Scored.name: Scored,
     Fixed.name: Fixed,
 }
 

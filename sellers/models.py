@@ -159,6 +159,8 @@ class SellerMetric(models.Model):
     rescheduled = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
     no_show = models.PositiveIntegerField(default=0)
+    #: Deals the CRM reported won for meetings of that day (Pipedrive's webhook fills it).
+    deals_won = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-date"]

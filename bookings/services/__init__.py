@@ -2,7 +2,8 @@
 themselves.
 
 - `create_booking` → `BookingResult` (booking, manage token, created?)
-- `cancel_booking`, `reschedule_booking`, `complete_booking`, `mark_no_show` → `Booking`
+- `cancel_booking`, `reschedule_booking`, `complete_booking`, `mark_no_show`,
+  `record_deal_won` → `Booking`
 Errors are `config.errors.DomainError`s: `Invalid` (400), `SlotUnavailable` and
 `NotActive` (409), `Conflict` (409), `FrequencyLimit` (429), `TokenExpired` (410),
 `NotFound` (404).
@@ -15,6 +16,7 @@ from bookings.services.common import (
     TokenExpired,
 )
 from bookings.services.create import BookingResult, create_booking
+from bookings.services.deals import record_deal_won
 from bookings.services.manage import (
     cancel_booking,
     complete_booking,
@@ -32,5 +34,6 @@ __all__ = [
     "complete_booking",
     "create_booking",
     "mark_no_show",
+    "record_deal_won",
     "reschedule_booking",
 ]

@@ -310,7 +310,7 @@ def assign(
     with ExitStack() as held, transaction.atomic():
         if before is not None:
             before()
-        state = routing.locked_cursor(pool) if pool.strategy == "round_robin" else None
+        state = routing.locked_cursor(pool) if routing.uses_cursor(pool) else None
         choice = routing.choose(
             pool, candidates, country=country, cursor=state.last_seller_id if state else None
         )

@@ -37,7 +37,7 @@ context = st.builds(
     country=st.sampled_from(["PE", "CL", "ES", ""]),
     region=st.sampled_from(["LATAM", "EMEA", ""]),
 )
-names = st.sampled_from(["round_robin", "lowest_load", "weighted", "by_country", "fixed"])
+names = st.sampled_from(["round_robin", "lowest_load", "weighted", "by_country", "scored", "fixed"])
 
 
 @given(names, candidates, context)
