@@ -11,7 +11,7 @@ from django.db.models import F
 from bookings.models import Booking
 from sellers.models import SellerMetric
 
-COUNTERS = ("bookings", "cancelled", "rescheduled", "completed", "no_show")
+COUNTERS = ("bookings", "cancelled", "rescheduled", "completed", "no_show", "deals_won")
 
 
 def count(*, booking: Booking, counter: str, delta: int = 1) -> None:

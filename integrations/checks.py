@@ -41,6 +41,11 @@ PROVIDERS: list[ProviderSettings] = [
         "The domain is the company's subdomain, e.g. 'acme' for acme.pipedrive.com.",
     ),
     ProviderSettings(
+        "Pipedrive webhooks",
+        ("PIPEDRIVE_WEBHOOK_USER", "PIPEDRIVE_WEBHOOK_PASSWORD"),
+        "The HTTP basic auth user and password entered on the webhook in Pipedrive.",
+    ),
+    ProviderSettings(
         "Twilio",
         ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER"),
         "SMS needs the account SID, its auth token and a sending number.",

@@ -159,6 +159,7 @@ class SellerMetric(models.Model):
     rescheduled = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
     no_show = models.PositiveIntegerField(default=0)
+    deals_won = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-date"]

@@ -10,6 +10,8 @@ CLEAN = {
     "GOOGLE_CLIENT_SECRET": "",
     "PIPEDRIVE_API_TOKEN": "",
     "PIPEDRIVE_COMPANY_DOMAIN": "",
+    "PIPEDRIVE_WEBHOOK_USER": "",
+    "PIPEDRIVE_WEBHOOK_PASSWORD": "",
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_AUTH_TOKEN": "",
     "TWILIO_FROM_NUMBER": "",
@@ -65,6 +67,13 @@ def test_pipedrive_token_without_domain_fails(clean):
 
     assert [m[0] for m in messages()] == ["integrations.E001"]
     assert "PIPEDRIVE_COMPANY_DOMAIN is not" in messages()[0][1]
+
+
+def test_pipedrive_webhook_user_without_password_fails(clean):
+    clean.PIPEDRIVE_WEBHOOK_USER = "pipedrive"
+
+    assert [m[0] for m in messages()] == ["integrations.E001"]
+    assert "PIPEDRIVE_WEBHOOK_PASSWORD is not" in messages()[0][1]
 
 
 def test_google_id_without_secret_fails(clean):
