@@ -282,6 +282,17 @@ MS_GRAPH_URL = env.str("MS_GRAPH_URL", default="https://graph.microsoft.com/v1.0
 # A user (UPN) check_providers looks up to probe the Teams application access policy.
 MS_CHECK_USER = env.str("MS_CHECK_USER", default="")
 MS_AUTHORITY_URL = env.str("MS_AUTHORITY_URL", default="https://login.microsoftonline.com")
+# Outlook / Microsoft 365 calendars: one multi-tenant app registration, per-seller delegated
+# OAuth (docs/operations.md#outlook). OUTLOOK_TENANT: "organizations", "common" or a tenant id.
+OUTLOOK_CLIENT_ID = env.str("OUTLOOK_CLIENT_ID", default="")
+OUTLOOK_CLIENT_SECRET = env.str("OUTLOOK_CLIENT_SECRET", default="")
+OUTLOOK_TENANT = env.str("OUTLOOK_TENANT", default="organizations")
+OUTLOOK_REDIRECT_URI = env.str(
+    "OUTLOOK_REDIRECT_URI", default=f"{BASE_URL}/integrations/outlook/callback/"
+)
+OUTLOOK_PUSH_ADDRESS = env.str(
+    "OUTLOOK_PUSH_ADDRESS", default=f"{BASE_URL}/integrations/outlook/notifications/"
+)
 JITSI_DOMAIN = env.str("JITSI_DOMAIN", default="")
 WHEREBY_API_KEY = env.str("WHEREBY_API_KEY", default="")
 WHEREBY_API_URL = env.str("WHEREBY_API_URL", default="https://api.whereby.dev/v1")

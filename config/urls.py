@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("integrations/google/", include("sellers.calendar.urls")),
+    path("integrations/outlook/", include("sellers.calendar.outlook_urls")),
     path("integrations/pipedrive/webhook/", pipedrive_views.webhook, name="pipedrive_webhook"),
     path("schedule/", include("bookings.urls")),
     path("", HomeView.as_view(), name="home"),
