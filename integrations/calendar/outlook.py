@@ -24,6 +24,7 @@ Errors: 429/5xx/timeouts → ProviderTransientError; a refresh answered ``invali
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -56,6 +57,8 @@ VIEW_INTERVAL = 1440
 MAX_SUBSCRIPTION = dt.timedelta(minutes=10080)
 TRANSACTION_PREFIX = "meetroute-"
 FREE = {"free", "workingElsewhere"}
+# Our event key (a booking id's hex); Graph's ids are long base64 strings.
+OUR_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 class GraphError(ProviderPermanentError):
@@ -197,7 +200,7 @@ class OutlookCalendar:
         return _ref(self._call("POST", self._events_path(calendar_id), json=body).json())
 
     def update_event(self, calendar_id: str, event_id: str, spec: EventSpec) -> EventRef:
-        graph_id = self._graph_id(event_id, spec.booking_ref)
+        graph_id = self._graph_id(event_id)
         if graph_id:
             try:
                 return self._patch(graph_id, spec)
@@ -207,7 +210,7 @@ class OutlookCalendar:
         return self.create_event(calendar_id, event_id, spec)
 
     def delete_event(self, calendar_id: str, event_id: str) -> None:
-        graph_id = self._graph_id(event_id, event_id)
+        graph_id = self._graph_id(event_id)
         if not graph_id:
             return
         try:
@@ -216,12 +219,12 @@ class OutlookCalendar:
             if exc.status not in (404, 410):  # already gone: the cancel is done
                 raise
 
-    def _graph_id(self, event_id: str, key: str) -> str:
-        """Graph's id for ``event_id``: itself, unless it is still our own key (a job that
-        never learnt Graph's id), then found by transactionId."""
-        if event_id and event_id != key:
+    def _graph_id(self, event_id: str) -> str:
+        """Graph's id for ``event_id``: itself, unless it is still our own key (32 hex
+        digits: a job that never learnt Graph's id), then found by transactionId."""
+        if not OUR_KEY.fullmatch(event_id):
             return event_id
-        found = self._find(key) if key else None
+        found = self._find(event_id)
         return found["id"] if found else ""
 
     def _patch(self, graph_id: str, spec: EventSpec) -> EventRef:
