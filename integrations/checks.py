@@ -32,6 +32,11 @@ PROVIDERS: list[ProviderSettings] = [
         "Create an OAuth web client in Google Cloud and set both.",
     ),
     ProviderSettings(
+        "Outlook / Microsoft 365 calendar",
+        ("OUTLOOK_CLIENT_ID", "OUTLOOK_CLIENT_SECRET"),
+        "Register an app in Microsoft Entra ID (docs/operations.md#outlook) and set both.",
+    ),
+    ProviderSettings(
         "Google Calendar (service account)",
         ("GOOGLE_SERVICE_ACCOUNT_FILE", "GOOGLE_SHARED_CALENDAR_ID"),
     ),

@@ -11,6 +11,8 @@ CLEAN = {
     "PIPEDRIVE_API_TOKEN": "",
     "PIPEDRIVE_COMPANY_DOMAIN": "",
     "PIPEDRIVE_WEBHOOK_USER": "",
+    "OUTLOOK_CLIENT_ID": "",
+    "OUTLOOK_CLIENT_SECRET": "",
     "PIPEDRIVE_WEBHOOK_PASSWORD": "",
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_AUTH_TOKEN": "",
@@ -74,6 +76,13 @@ def test_pipedrive_webhook_user_without_password_fails(clean):
 
     assert [m[0] for m in messages()] == ["integrations.E001"]
     assert "PIPEDRIVE_WEBHOOK_PASSWORD is not" in messages()[0][1]
+
+
+def test_outlook_id_without_secret_fails(clean):
+    clean.OUTLOOK_CLIENT_ID = "00000000-0000-0000-0000-000000000001"
+
+    assert [m[0] for m in messages()] == ["integrations.E001"]
+    assert "OUTLOOK_CLIENT_SECRET is not" in messages()[0][1]
 
 
 def test_google_id_without_secret_fails(clean):

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.outbox import calendar as sync
+from integrations import provider_checks
+from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.calendar.base import Attendee, EventSpec, GrantRevoked, Tokens
 from integrations.calendar.outlook import OutlookCalendar
 from integrations.circuit import CircuitBreaker
@@ -326,3 +328,40 @@ def test_an_expired_access_token_is_refreshed_and_stored(conn, graph):
     assert conn.access_token != old
     assert conn.access_token in graph.access
     assert conn.status == "active"
+
+
+# --- provider errors and the provider check -----------------------------------------------
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_throttling_and_outages_are_transient(conn, graph, status):
+    graph.fail_next(status=status, retry_after=7)
+
+    with pytest.raises(ProviderTransientError) as caught:
+        adapter(conn).free_busy([UPN], NOW, NOW + dt.timedelta(days=1))
+
+    assert caught.value.retry_after == 7
+
+
+def test_a_hanging_graph_is_a_transient_timeout(conn, graph, settings):
+    settings.PROVIDER_TIMEOUT = 0.5
+    graph.hang_next(seconds=2)
+
+    with pytest.raises(ProviderTransientError):
+        adapter(conn).free_busy([UPN], NOW, NOW + dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 409])
+def test_other_client_errors_are_permanent(conn, graph, status):
+    graph.fail_next(status=status)
+
+    with pytest.raises(ProviderPermanentError, match=f"HTTP {status}"):
+        adapter(conn).create_event("primary", "b" * 32, spec())
+
+
+def test_provider_check_tells_a_good_client_from_a_bad_one(graph, settings):
+    def outlook_result():
+        return next(r for r in provider_checks.run_checks() if r.provider.startswith("Outlook"))
+
+    assert outlook_result().ok
+    settings.OUTLOOK_CLIENT_SECRET = "wrong"
+    assert not outlook_result().ok
+    assert "invalid_client" in outlook_result().detail
