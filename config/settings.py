@@ -286,12 +286,12 @@ MS_AUTHORITY_URL = env.str("MS_AUTHORITY_URL", default="https://login.microsofto
 # OAuth (docs/operations.md#outlook). OUTLOOK_TENANT: "organizations", "common" or a tenant id.
 OUTLOOK_CLIENT_ID = env.str("OUTLOOK_CLIENT_ID", default="")
 OUTLOOK_CLIENT_SECRET = env.str("OUTLOOK_CLIENT_SECRET", default="")
-OUTLOOK_TENANT = env.str("OUTLOOK_TENANT", default="organizations")
-OUTLOOK_REDIRECT_URI = env.str(
-    "OUTLOOK_REDIRECT_URI", default=f"{BASE_URL}/integrations/outlook/callback/"
+OUTLOOK_TENANT = env.str("OUTLOOK_TENANT", default="") or "organizations"
+OUTLOOK_REDIRECT_URI = (
+    env.str("OUTLOOK_REDIRECT_URI", default="") or f"{BASE_URL}/integrations/outlook/callback/"
 )
-OUTLOOK_PUSH_ADDRESS = env.str(
-    "OUTLOOK_PUSH_ADDRESS", default=f"{BASE_URL}/integrations/outlook/notifications/"
+OUTLOOK_PUSH_ADDRESS = (
+    env.str("OUTLOOK_PUSH_ADDRESS", default="") or f"{BASE_URL}/integrations/outlook/notifications/"
 )
 JITSI_DOMAIN = env.str("JITSI_DOMAIN", default="")
 WHEREBY_API_KEY = env.str("WHEREBY_API_KEY", default="")
