@@ -182,12 +182,16 @@ class OutlookCalendar:
         )
 
     def _find(self, key: str) -> dict[str, Any] | None:
-        """Our event by its transactionId (after a crash lost Graph's id)."""
-        answer = self._call(
-            "GET",
-            "/me/events",
-            params={"$filter": f"transactionId eq '{TRANSACTION_PREFIX}{key}'", "$top": "1"},
-        ).json()
+        """Our event by its transactionId (after a crash lost Graph's id). The reference
+        does not say this filter is supported: a refusal (400) leaves the POST's own
+        transactionId dedup to keep creation single."""
+        query = {"$filter": f"transactionId eq '{TRANSACTION_PREFIX}{key}'", "$top": "1"}
+        try:
+            answer = self._call("GET", "/me/events", params=query).json()
+        except GraphError as exc:
+            if exc.status != 400:
+                raise
+            return None
         found = answer.get("value") or []
         return found[0] if found else None
 

@@ -115,5 +115,9 @@ def graph_notifications(request: HttpRequest) -> HttpResponse:
     if due:
         from sellers.calendar.tasks import sync_events
 
-        transaction.on_commit(lambda: [sync_events.delay(connection_id=pk) for pk in due])
+        def run() -> None:
+            for connection_id in sorted(due):
+                sync_events.delay(connection_id=connection_id)
+
+        transaction.on_commit(run)
     return HttpResponse(status=202)

@@ -354,7 +354,15 @@ def test_other_client_errors_are_permanent(conn, graph, status):
     graph.fail_next(status=status)
 
     with pytest.raises(ProviderPermanentError, match=f"HTTP {status}"):
+        adapter(conn).free_busy([UPN], NOW, NOW + dt.timedelta(days=1))
+
+
+def test_a_refused_transaction_filter_still_creates_one_event(conn, graph):
+    for _ in range(2):
+        graph.fail_next(status=400)  # the $filter lookup: POST's transactionId dedups
         adapter(conn).create_event("primary", "b" * 32, spec())
+
+    assert len(graph.busy_of(UPN)) == 1
 
 
 def test_provider_check_tells_a_good_client_from_a_bad_one(graph, settings):
