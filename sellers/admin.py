@@ -273,6 +273,7 @@ class SellerMetricAdmin(admin.ModelAdmin):
         "rescheduled",
         "completed",
         "no_show",
+        "deals_won",
     )
     list_filter = ("country", "seller")
     search_fields = ("seller__name", "seller__email")

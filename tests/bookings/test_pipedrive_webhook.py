@@ -153,3 +153,13 @@ def test_a_v1_body_is_refused(client, booking):
     v1 = {"v": 1, "meta": {"v": 1, "action": "updated", "object": "deal"}, "current": {}}
 
     assert post(client, v1).status_code == 400
+
+
+def test_the_outcome_shows_on_the_booking_admin_page(client, admin_client, booking):
+    post(client, body(4242, status="won"))
+
+    page = admin_client.get(reverse("admin:bookings_booking_change", args=[booking.pk]))
+
+    assert page.status_code == 200
+    assert "Deal outcome" in page.content.decode()
+    assert page.context["adminform"].form.instance.deal_outcome == "won"
