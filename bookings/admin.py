@@ -141,6 +141,7 @@ class BookingAdmin(admin.ModelAdmin):
         "decision_candidates",
         "sequence",
         *EXTERNAL_ID_FIELDS,
+        "deal_outcome",  # Pipedrive's webhooks write it
         "manage_token_hash",
         "manage_token_expires_at",
         "idempotency_key",
@@ -199,7 +200,7 @@ class BookingAdmin(admin.ModelAdmin):
                 "description": "Clear a “needs manual sync” flag once the record is fixed by hand.",
                 "fields": (
                     ("calendar_synced", "calendar_needs_manual_sync"),
-                    ("pipedrive_synced", "pipedrive_needs_manual_sync"),
+                    ("pipedrive_synced", "pipedrive_needs_manual_sync", "deal_outcome"),
                     ("hubspot_synced", "hubspot_needs_manual_sync"),
                     ("email_synced", "email_needs_manual_sync"),
                     "sms_needs_manual_sync",

@@ -8,9 +8,12 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         """Tell the layers below about bookings through the hooks they offer (they never
         import bookings): booked time for slots, loads for routing, booked meetings for
-        free/busy sync, and slot-cache bumps when a booking changes."""
+        free/busy sync, and slot-cache bumps when a booking changes; and listen to booking
+        changes itself (a finished meeting's outcome goes to the CRM)."""
         from bookings import selectors
+        from bookings.changes import on_booking_change
         from bookings.models import Booking, BookingStatus
+        from bookings.outbox.services import sync_outcome
         from routing import hooks as routing_hooks
         from scheduling import hooks as scheduling_hooks
         from scheduling.signals import track_seller_rows
@@ -24,3 +27,4 @@ class BookingsConfig(AppConfig):
         routing_hooks.register_load_counter(selectors.load_counts)
         sellers_hooks.register_booked_ranges(selectors.booked_ranges)
         track_seller_rows(Booking, uid="booking")
+        on_booking_change(sync_outcome)

@@ -22,6 +22,15 @@ class BookingStatus(models.TextChoices):
 COUNTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
 
+class DealOutcome(models.TextChoices):
+    """What became of the booking's CRM deal (Pipedrive's webhooks tell us)."""
+
+    OPEN = "", "Open"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+    DELETED = "deleted", "Deleted"
+
+
 class Booking(models.Model):
     """A meeting a prospect booked with a seller.
 
@@ -88,6 +97,9 @@ class Booking(models.Model):
     hubspot_contact_id = models.CharField(max_length=64, blank=True)
     hubspot_meeting_id = models.CharField(max_length=64, blank=True)
     hubspot_note_id = models.CharField(max_length=64, blank=True)
+    deal_outcome = models.CharField(
+        max_length=10, choices=DealOutcome.choices, default=DealOutcome.OPEN, blank=True
+    )
 
     calendar_synced = models.BooleanField(default=False)
     calendar_needs_manual_sync = models.BooleanField(default=False)
@@ -117,6 +129,12 @@ class Booking(models.Model):
             ),
             models.Index(fields=["email", "created_at"], name="booking_email_created_idx"),
             models.Index(fields=["status", "start"], name="booking_status_start_idx"),
+            # Pipedrive's webhooks name the deal only.
+            models.Index(
+                fields=["pipedrive_deal_id"],
+                name="booking_pipedrive_deal_idx",
+                condition=~Q(pipedrive_deal_id=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,7 +162,7 @@ class BookingEvent(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No show"
-        DEAL_WON = "deal_won", "Deal won"
+        DEAL_OUTCOME = "deal_outcome", "CRM deal outcome"
         SYNCED = "synced", "Synced"
         SYNC_FAILED = "sync_failed", "Sync failed"
         MANUAL_SYNC_NEEDED = "manual_sync_needed", "Needs manual sync"

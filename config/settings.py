@@ -278,6 +278,9 @@ PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=10.0)
 PIPEDRIVE_API_URL = env.str("PIPEDRIVE_API_URL", default="")
 PIPEDRIVE_PIPELINE_ID = env.int("PIPEDRIVE_PIPELINE_ID", default=None)
 PIPEDRIVE_STAGE_ID = env.int("PIPEDRIVE_STAGE_ID", default=None)
+# HTTP basic auth credentials set on Pipedrive's webhook (deal won/lost back to bookings).
+PIPEDRIVE_WEBHOOK_USER = env.str("PIPEDRIVE_WEBHOOK_USER", default="")
+PIPEDRIVE_WEBHOOK_PASSWORD = env.str("PIPEDRIVE_WEBHOOK_PASSWORD", default="")
 HUBSPOT_API_URL = env.str("HUBSPOT_API_URL", default="")
 TWILIO_API_URL = env.str("TWILIO_API_URL", default="")
 ZOOM_ACCOUNT_ID = env.str("ZOOM_ACCOUNT_ID", default="")
@@ -292,6 +295,17 @@ MS_GRAPH_URL = env.str("MS_GRAPH_URL", default="https://graph.microsoft.com/v1.0
 # A user (UPN) check_providers looks up to probe the Teams application access policy.
 MS_CHECK_USER = env.str("MS_CHECK_USER", default="")
 MS_AUTHORITY_URL = env.str("MS_AUTHORITY_URL", default="https://login.microsoftonline.com")
+# Outlook / Microsoft 365 calendars: one multi-tenant app registration, per-seller delegated
+# OAuth (docs/operations.md#outlook). OUTLOOK_TENANT: "organizations", "common" or a tenant id.
+OUTLOOK_CLIENT_ID = env.str("OUTLOOK_CLIENT_ID", default="")
+OUTLOOK_CLIENT_SECRET = env.str("OUTLOOK_CLIENT_SECRET", default="")
+OUTLOOK_TENANT = env.str("OUTLOOK_TENANT", default="") or "organizations"
+OUTLOOK_REDIRECT_URI = (
+    env.str("OUTLOOK_REDIRECT_URI", default="") or f"{BASE_URL}/integrations/outlook/callback/"
+)
+OUTLOOK_PUSH_ADDRESS = (
+    env.str("OUTLOOK_PUSH_ADDRESS", default="") or f"{BASE_URL}/integrations/outlook/notifications/"
+)
 JITSI_DOMAIN = env.str("JITSI_DOMAIN", default="")
 WHEREBY_API_KEY = env.str("WHEREBY_API_KEY", default="")
 WHEREBY_API_URL = env.str("WHEREBY_API_URL", default="https://api.whereby.dev/v1")

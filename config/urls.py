@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from bookings import pipedrive_views
 from integrations.admin_views import provider_check_view
 from scheduling.admin_views import explain_view
 from scheduling.api.urls_public import fallback_urlpatterns as public_fallback
@@ -31,6 +32,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("integrations/google/", include("sellers.calendar.urls")),
+    path("integrations/outlook/", include("sellers.calendar.outlook_urls")),
+    path("integrations/pipedrive/webhook/", pipedrive_views.webhook, name="pipedrive_webhook"),
     path("schedule/", include("bookings.urls")),
     path("", HomeView.as_view(), name="home"),
     # Keep last: the contract's 404 envelope for any other path under the public API.

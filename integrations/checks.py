@@ -32,6 +32,11 @@ PROVIDERS: list[ProviderSettings] = [
         "Create an OAuth web client in Google Cloud and set both.",
     ),
     ProviderSettings(
+        "Outlook / Microsoft 365 calendar",
+        ("OUTLOOK_CLIENT_ID", "OUTLOOK_CLIENT_SECRET"),
+        "Register an app in Microsoft Entra ID (docs/operations.md#outlook) and set both.",
+    ),
+    ProviderSettings(
         "Google Calendar (service account)",
         ("GOOGLE_SERVICE_ACCOUNT_FILE", "GOOGLE_SHARED_CALENDAR_ID"),
     ),
@@ -39,6 +44,11 @@ PROVIDERS: list[ProviderSettings] = [
         "Pipedrive",
         ("PIPEDRIVE_API_TOKEN", "PIPEDRIVE_COMPANY_DOMAIN"),
         "The domain is the company's subdomain, e.g. 'acme' for acme.pipedrive.com.",
+    ),
+    ProviderSettings(
+        "Pipedrive webhooks",
+        ("PIPEDRIVE_WEBHOOK_USER", "PIPEDRIVE_WEBHOOK_PASSWORD"),
+        "The HTTP basic auth user and password entered on the webhook in Pipedrive.",
     ),
     ProviderSettings(
         "Twilio",

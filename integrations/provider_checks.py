@@ -2,9 +2,9 @@
 and the admin's "Check providers" page: OK, or what is wrong in words.
 
 Reads settings only (no domain app): a provider is checked when its settings are set. Per-
-seller Google OAuth tokens live with the sellers, so for OAuth mode only the client id and
-secret are checked (a refresh with a made-up token: Google answers ``invalid_grant`` to a
-good client and ``invalid_client`` to a bad one).
+seller Google and Outlook OAuth tokens live with the sellers, so for OAuth mode only the
+client id and secret are checked (a refresh with a made-up token: Google and Microsoft answer
+``invalid_grant`` to a good client and ``invalid_client`` to a bad one).
 """
 
 from __future__ import annotations
@@ -63,6 +63,20 @@ def _google_oauth_client() -> str:
     if error == "invalid_grant":
         return "client id and secret accepted"
     raise ProviderPermanentError("google", f"token endpoint said {error or response.status_code}")
+
+
+def _outlook_client() -> str:
+    """The app registration, checked like Google's: a made-up refresh token is refused
+    ``invalid_grant`` for a good client id and secret, ``invalid_client`` for a bad one."""
+    from integrations.calendar.outlook import SCOPES, msal_app
+
+    result = msal_app(timeout()).acquire_token_by_refresh_token(
+        "provider-check", scopes=list(SCOPES)
+    )
+    error = result.get("error", "")
+    if error == "invalid_grant":
+        return "client id and secret accepted"
+    raise ProviderPermanentError("outlook", f"token endpoint said {error or 'yes to nonsense'}")
 
 
 def _google_service_account() -> str:
@@ -165,6 +179,7 @@ def configured() -> list[tuple[str, Callable[[], str]]]:
             bool(s.GOOGLE_SERVICE_ACCOUNT_FILE),
             _google_service_account,
         ),
+        ("Outlook / Microsoft 365 (OAuth client)", bool(s.OUTLOOK_CLIENT_ID), _outlook_client),
         ("Microsoft Teams", bool(s.MS_TENANT_ID), _teams),
         ("Pipedrive", bool(s.PIPEDRIVE_API_TOKEN), _pipedrive),
         ("HubSpot", bool(s.HUBSPOT_ACCESS_TOKEN), _hubspot),

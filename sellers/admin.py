@@ -8,12 +8,9 @@ explicit hook; scheduling adds working hours and overrides): dependencies run on
 sellers does not import them.
 """
 
-from typing import Any
-
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
-from django.db.models import BLANK_CHOICE_DASH, BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
@@ -30,28 +27,6 @@ from sellers.models import (
 )
 
 SECRET_FIELDS = ("access_token", "refresh_token", "channel_token")
-#: The calendar providers something syncs today. Outlook stays in the model's choices (no
-#: migration) but cannot be picked until its adapter is built: nothing would read or write
-#: it, so every booking of its seller would be flagged for manual sync.
-BUILT_PROVIDERS = (CalendarConnection.Provider.GOOGLE,)
-
-
-class CalendarConnectionForm(forms.ModelForm):
-    """Offers only the providers that sync; keeps an existing row's own provider so the
-    row can still be edited."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields.get("provider")
-        if not isinstance(field, forms.ChoiceField):  # not on this form (read-only)
-            return
-        keep = {*BUILT_PROVIDERS, self.instance.provider if self.instance.pk else ""}
-        offered = [*BLANK_CHOICE_DASH, *CalendarConnection.Provider.choices]
-        field.choices = [(value, label) for value, label in offered if value in keep]
-        field.error_messages["invalid_choice"] = (
-            "“%(value)s” cannot be chosen yet: only Google Calendar is synced today "
-            "(Outlook / Microsoft 365 support is not built)."
-        )
 
 
 def connections_without_secrets(queryset: QuerySet) -> QuerySet:
@@ -73,7 +48,6 @@ class TokenStoredColumn:
 
 class CalendarConnectionInline(TokenStoredColumn, admin.TabularInline):
     model = CalendarConnection
-    form = CalendarConnectionForm
     extra = 0
     fields = (
         "provider",
@@ -174,13 +148,16 @@ class SellerAdmin(admin.ModelAdmin):
             ),
         )
         try:
-            url = reverse("google_calendar:connect", args=[seller.pk])
+            google = reverse("google_calendar:connect", args=[seller.pk])
+            outlook = reverse("outlook_calendar:connect", args=[seller.pk])
         except NoReverseMatch:  # calendar URLs not installed
             return format_html("<ul>{}</ul>", rows) if rows else "No calendar connected."
         return format_html(
-            '<ul>{}</ul><a class="button" href="{}">Connect Google Calendar</a>',
+            '<ul>{}</ul><a class="button" href="{}">Connect Google Calendar</a> '
+            '<a class="button" href="{}">Connect Outlook / Microsoft 365</a>',
             rows or format_html("<li>{}</li>", "No calendar connected."),
-            url,
+            google,
+            outlook,
         )
 
 
@@ -218,7 +195,6 @@ class TeamMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarConnection)
 class CalendarConnectionAdmin(TokenStoredColumn, admin.ModelAdmin):
-    form = CalendarConnectionForm
     list_display = (
         "account_email",
         "seller",
@@ -297,6 +273,7 @@ class SellerMetricAdmin(admin.ModelAdmin):
         "rescheduled",
         "completed",
         "no_show",
+        "deals_won",
     )
     list_filter = ("country", "seller")
     search_fields = ("seller__name", "seller__email")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+
 from bookings import sync_status as booking_sync
 from bookings.models import Booking, BookingStatus
 from bookings.outbox.models import SyncJob
@@ -55,26 +57,31 @@ def handle(job: SyncJob) -> None:
         if job.action == SyncJob.Action.CANCEL or booking.status == BookingStatus.CANCELLED:
             target.provider.delete_event(target.calendar_id, event_id)
             return
-        spec = build_spec(booking, job.payload or {}, shared=target.shared)
+        spec = build_spec(
+            booking, job.payload or {}, shared=target.shared, teams=_teams_in_event(target)
+        )
         if job.action == SyncJob.Action.CREATE:
             ref = target.provider.create_event(target.calendar_id, event_id, spec)
         else:
             ref = target.provider.update_event(target.calendar_id, event_id, spec)
-    _store(booking, ref)
+    _store(booking, ref, conference=spec.with_meet or spec.with_teams)
     if spec.with_meet and not ref.meet_url:
         # Google creates the room asynchronously now and then: retry to pick the link up.
         raise ProviderTransientError(PROVIDER, "Meet link not ready yet", retry_after=30)
 
 
-def _store(booking: Booking, ref: EventRef) -> None:
+def _teams_in_event(target: connections.Target) -> bool:
+    """An Outlook calendar makes the Teams meeting itself, unless the app-only Teams video
+    provider (MS_TENANT_ID) is set up: that one makes it, and one meeting is enough."""
+    outlook = target.connection is not None and target.connection.provider == "outlook"
+    return outlook and not settings.MS_TENANT_ID
+
+
+def _store(booking: Booking, ref: EventRef, *, conference: bool) -> None:
     changes = {}
     if booking.calendar_event_id != ref.event_id:
         changes["calendar_event_id"] = ref.event_id
-    if (
-        ref.meet_url
-        and booking.location_type == "google_meet"
-        and booking.meeting_url != ref.meet_url
-    ):
+    if ref.meet_url and conference and booking.meeting_url != ref.meet_url:
         changes["meeting_url"] = ref.meet_url
     if changes:
         booking_sync.record_external_ids(booking_id=booking.pk, **changes)
@@ -82,9 +89,12 @@ def _store(booking: Booking, ref: EventRef) -> None:
             setattr(booking, name, value)
 
 
-def build_spec(booking: Booking, payload: dict[str, Any], *, shared: bool = False) -> EventSpec:
+def build_spec(
+    booking: Booking, payload: dict[str, Any], *, shared: bool = False, teams: bool = False
+) -> EventSpec:
     """The event for ``booking``: prospect as attendee (and the seller on a shared calendar),
-    answers and the manage link in the description, a Meet request for google_meet."""
+    answers and the manage link in the description, a Meet request for google_meet, a
+    Teams meeting for teams when the calendar makes it (``teams``)."""
     # A service account without domain-wide delegation may not invite or make Meet rooms.
     invites = not shared or service_account.invites_allowed()
     attendees = [Attendee(booking.email, booking.name)] if invites else []
@@ -100,6 +110,7 @@ def build_spec(booking: Booking, payload: dict[str, Any], *, shared: bool = Fals
         location=booking.location if booking.location_type in ("phone", "in_person") else "",
         attendees=tuple(attendees),
         with_meet=invites and booking.location_type == "google_meet",
+        with_teams=teams and booking.location_type == "teams",
         request_id=booking.id.hex,
         booking_ref=booking.id.hex,
     )

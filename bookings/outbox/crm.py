@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bookings import sync_status as booking_sync
-from bookings.models import Booking
+from bookings.models import Booking, BookingStatus
 from integrations.crm.base import CrmMeeting, CrmProvider, CrmRecordIds
 
 if TYPE_CHECKING:
@@ -24,6 +24,9 @@ _FIELDS = {
         "note_id": "hubspot_note_id",
     },
 }
+
+
+_OUTCOMES: dict[str, str] = {BookingStatus.COMPLETED: "completed", BookingStatus.NO_SHOW: "no_show"}
 
 
 def crm_meeting(booking: Booking) -> CrmMeeting:
@@ -53,6 +56,7 @@ def crm_meeting(booking: Booking) -> CrmMeeting:
         location=booking.meeting_url or booking.location,
         answers=answers,
         notes=booking.notes,
+        outcome=_OUTCOMES.get(booking.status, "scheduled"),
     )
 
 

@@ -9,12 +9,13 @@ commit.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
 from bookings import sync_status as booking_sync
+from bookings.changes import BookingChange
 from bookings.models import Booking
 from bookings.outbox import registry
 from bookings.outbox.models import SyncJob
@@ -24,12 +25,18 @@ from bookings.outbox.worker import flag_of
 
 Status = SyncJob.Status
 logger = logging.getLogger(__name__)
+Target = SyncJob.Target
 
 
 def enqueue_booking_sync(
-    *, booking: Booking, action: str, payload: dict | None = None
+    *,
+    booking: Booking,
+    action: str,
+    payload: dict | None = None,
+    only: Collection[str] | None = None,
 ) -> list[SyncJob]:
-    """Record one pending job per enabled target for ``action`` (create, update, cancel).
+    """Record one pending job per enabled target for ``action`` (create, update, cancel);
+    ``only`` narrows the targets (those not enabled still get none).
 
     Must run inside the transaction that changed the booking. Idempotent: a pending job for
     the same booking, target and action is reused (``payload`` is merged into it). Workers
@@ -44,6 +51,8 @@ def enqueue_booking_sync(
     payload = seal(payload or {})
     jobs = []
     for target in registry.targets_for(booking):
+        if only is not None and target not in only:
+            continue
         job, created = SyncJob.objects.get_or_create(
             booking=booking,
             target=target,
@@ -80,6 +89,14 @@ def enqueue_job(
     )
     _poke_workers([str(job.pk)])
     return job
+
+
+def sync_outcome(change: BookingChange) -> None:
+    """``bookings.changes`` listener: a meeting marked completed or no-show updates the
+    HubSpot meeting, whose ``hs_meeting_outcome`` follows the booking's status. (The
+    other targets have nothing to show for it.)"""
+    if change.kind in ("completed", "no_show"):
+        enqueue_booking_sync(booking=change.booking, action="update", only={Target.HUBSPOT})
 
 
 # --- retrying by hand ------------------------------------------------------------------

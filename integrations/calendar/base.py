@@ -61,6 +61,8 @@ class EventSpec:
     location: str = ""
     attendees: tuple[Attendee, ...] = ()
     with_meet: bool = False
+    #: Outlook: make the event a Teams meeting (its link comes back as ``meet_url``).
+    with_teams: bool = False
     request_id: str = ""
     booking_ref: str = ""
 

@@ -29,6 +29,8 @@ class CrmMeeting:
     location: str
     answers: tuple[tuple[str, str], ...] = ()
     notes: str = ""
+    #: How the meeting went: "scheduled" (not yet), "completed" or "no_show".
+    outcome: str = "scheduled"
 
     @property
     def ref(self) -> str:

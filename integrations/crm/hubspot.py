@@ -79,6 +79,9 @@ PROVIDER = "hubspot"
 MEETING_TO_CONTACT = 200
 NOTE_TO_CONTACT = 202
 
+# Our outcome → ``hs_meeting_outcome`` (HubSpot's internal enum values, "Meetings" API).
+OUTCOMES = {"scheduled": "SCHEDULED", "completed": "COMPLETED", "no_show": "NO_SHOW"}
+
 _API_ERRORS = (ContactsApiException, MeetingsApiException, NotesApiException)
 T = TypeVar("T")
 
@@ -163,7 +166,7 @@ class HubSpotCrm:
 
     # --- meetings ---------------------------------------------------------------------
     @staticmethod
-    def _meeting_properties(meeting: CrmMeeting, outcome: str) -> dict[str, str]:
+    def _meeting_properties(meeting: CrmMeeting, outcome: str = "") -> dict[str, str]:
         return {
             "hs_timestamp": _ms(meeting.start),
             "hs_meeting_title": f"{meeting.meeting_type} with {meeting.name}",
@@ -171,7 +174,7 @@ class HubSpotCrm:
             "hs_meeting_location": meeting.location,
             "hs_meeting_start_time": _ms(meeting.start),
             "hs_meeting_end_time": _ms(meeting.end),
-            "hs_meeting_outcome": outcome,
+            "hs_meeting_outcome": outcome or OUTCOMES[meeting.outcome],
         }
 
     def find_meeting(self, ref: str) -> str:
@@ -196,7 +199,7 @@ class HubSpotCrm:
 
     def create_meeting(self, meeting: CrmMeeting, contact_id: str) -> str:
         body = MeetingCreate(
-            properties=self._meeting_properties(meeting, "SCHEDULED"),
+            properties=self._meeting_properties(meeting),
             associations=[
                 MeetingAssociations(
                     to=MeetingObjectId(id=contact_id),
@@ -270,7 +273,8 @@ class HubSpotCrm:
 
     # --- the CrmProvider protocol -----------------------------------------------------
     def push_meeting(self, meeting: CrmMeeting, known: CrmRecordIds, save: SaveIds) -> CrmRecordIds:
-        """Contact upserted by email, one meeting (SCHEDULED, at the booking's time) and one
+        """Contact upserted by email, one meeting (at the booking's time, its outcome
+        SCHEDULED, COMPLETED or NO_SHOW as the booking's status says) and one
         note with the answers, both associated with the contact. Idempotent: the upsert is
         keyed by email; meeting and note are reused by id or found by the booking's ref."""
         ids = known
@@ -284,7 +288,7 @@ class HubSpotCrm:
             save(ids)
             if not found:
                 return self._ensure_note(meeting, ids, save)
-        self.update_meeting(ids.meeting_id, self._meeting_properties(meeting, "SCHEDULED"))
+        self.update_meeting(ids.meeting_id, self._meeting_properties(meeting))
         return self._ensure_note(meeting, ids, save)
 
     def _ensure_note(self, meeting: CrmMeeting, ids: CrmRecordIds, save: SaveIds) -> CrmRecordIds:

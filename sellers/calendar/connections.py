@@ -1,7 +1,8 @@
 """Which calendar provider serves a seller, and what happens to its connection row.
 
-- A seller with an active Google ``CalendarConnection`` uses Google with their own OAuth
-  tokens (refreshed tokens are stored back, encrypted).
+- A seller with an active ``CalendarConnection`` uses its provider (Google, or Outlook /
+  Microsoft 365 through Graph) with their own OAuth tokens (refreshed tokens are stored
+  back, encrypted).
 - Otherwise, in service-account mode, the shared company calendar.
 - Without Google settings (the embedded default) the in-memory fake stands in.
 
@@ -41,9 +42,7 @@ def google_configured() -> bool:
 
 def active_connection(seller_id: uuid.UUID | str) -> CalendarConnection | None:
     return (
-        CalendarConnection.objects.filter(
-            seller_id=seller_id, provider=CalendarConnection.Provider.GOOGLE, status=Status.ACTIVE
-        )
+        CalendarConnection.objects.filter(seller_id=seller_id, status=Status.ACTIVE)
         .order_by("created_at")
         .first()
     )
@@ -55,24 +54,42 @@ def provider_for(
     """The provider acting with ``connection``'s tokens. Without Google settings: the
     in-memory fake in the embedded default (DEBUG), else a permanent error — never a
     silent success that reached no calendar."""
+    if connection.provider == CalendarConnection.Provider.OUTLOOK:
+        return _outlook(connection, timeout)
     if not google_configured():
         if settings.DEBUG:
             return fake.shared()
         raise ProviderPermanentError("google_calendar", "GOOGLE_CLIENT_ID/SECRET are not set")
     from integrations.calendar.google import GoogleCalendar, user_credentials
 
-    tokens = Tokens(
-        access_token=connection.access_token,
-        refresh_token=connection.refresh_token,
-        expires_at=connection.token_expires_at,
-        scopes=tuple(connection.scopes or ()),
-    )
     connection_id = connection.pk
 
     def store(refreshed: Tokens) -> None:
         save_refreshed_tokens(connection_id, refreshed)
 
-    return GoogleCalendar(user_credentials(tokens), timeout=timeout, on_tokens=store)
+    return GoogleCalendar(user_credentials(_tokens(connection)), timeout=timeout, on_tokens=store)
+
+
+def _outlook(connection: CalendarConnection, timeout: float | None) -> CalendarProvider:
+    from integrations.calendar import outlook
+
+    if not outlook.configured():
+        raise ProviderPermanentError("outlook_calendar", "OUTLOOK_CLIENT_ID/SECRET are not set")
+    connection_id = connection.pk
+
+    def store(refreshed: Tokens) -> None:
+        save_refreshed_tokens(connection_id, refreshed)
+
+    return outlook.OutlookCalendar(_tokens(connection), timeout=timeout, on_tokens=store)
+
+
+def _tokens(connection: CalendarConnection) -> Tokens:
+    return Tokens(
+        access_token=connection.access_token,
+        refresh_token=connection.refresh_token,
+        expires_at=connection.token_expires_at,
+        scopes=tuple(connection.scopes or ()),
+    )
 
 
 @dataclass(frozen=True)

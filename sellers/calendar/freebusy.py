@@ -171,13 +171,12 @@ def refresh_shared(sellers: Sequence[Seller], *, start: dt.datetime, end: dt.dat
 
 
 def refresh_all() -> dict[str, int]:
-    """The periodic sweep: every active Google connection (and, in service-account mode,
-    every active seller without one). One failing connection does not stop the others."""
+    """The periodic sweep: every active connection, Google or Outlook (and, in
+    service-account mode, every active seller without one). One failing connection does not
+    stop the others."""
     counts = {"ok": 0, "failed": 0}
     start, end = default_window()
-    active = CalendarConnection.objects.filter(
-        provider=CalendarConnection.Provider.GOOGLE, status=CalendarConnection.Status.ACTIVE
-    )
+    active = CalendarConnection.objects.filter(status=CalendarConnection.Status.ACTIVE)
     for connection in active:
         try:
             refresh_connection(connection, start=start, end=end)

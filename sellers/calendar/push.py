@@ -39,9 +39,16 @@ def watched_calendar(connection: CalendarConnection) -> str:
 
 
 # --- channels --------------------------------------------------------------------------
-def push_enabled() -> bool:
-    """Google only delivers to a public HTTPS address; without one, polling alone."""
-    return settings.GOOGLE_PUSH_ADDRESS.startswith("https://")
+def push_address(provider: str = CalendarConnection.Provider.GOOGLE) -> str:
+    """Where the provider delivers notifications (Google's channels, Graph's subscriptions)."""
+    if provider == CalendarConnection.Provider.OUTLOOK:
+        return settings.OUTLOOK_PUSH_ADDRESS
+    return settings.GOOGLE_PUSH_ADDRESS
+
+
+def push_enabled(provider: str = CalendarConnection.Provider.GOOGLE) -> bool:
+    """Both only deliver to a public HTTPS address; without one, polling alone."""
+    return push_address(provider).startswith("https://")
 
 
 def start_channel(connection: CalendarConnection) -> CalendarConnection:
@@ -49,7 +56,7 @@ def start_channel(connection: CalendarConnection) -> CalendarConnection:
     token encrypted); stop the channel it replaces. Runs a full sync first when the
     connection has no sync token yet, so the watched calendar is covered from the start."""
     calendar_id = watched_calendar(connection)
-    if not calendar_id or not push_enabled():
+    if not calendar_id or not push_enabled(connection.provider):
         return connection
     provider = connections.provider_for(connection)
     old = (connection.channel_id, connection.channel_resource_id)
@@ -62,7 +69,7 @@ def start_channel(connection: CalendarConnection) -> CalendarConnection:
             calendar_id,
             channel_id=str(uuid.uuid4()),
             token=token,
-            address=settings.GOOGLE_PUSH_ADDRESS,
+            address=push_address(connection.provider),
             ttl_seconds=int(CHANNEL_TTL.total_seconds()),
         )
     connection.channel_id = channel.channel_id
@@ -90,14 +97,12 @@ def renew_channels(*, now: dt.datetime | None = None) -> int:
     """Renew every active connection's channel that is missing or expires within a day.
     Returns how many were renewed; one failure does not stop the others."""
     now = now or timezone.now()
-    if not push_enabled():
-        return 0
-    due = CalendarConnection.objects.filter(
-        provider=CalendarConnection.Provider.GOOGLE, status=CalendarConnection.Status.ACTIVE
-    ).exclude(channel_expires_at__gt=now + RENEW_BEFORE)
+    due = CalendarConnection.objects.filter(status=CalendarConnection.Status.ACTIVE).exclude(
+        channel_expires_at__gt=now + RENEW_BEFORE
+    )
     renewed = 0
     for connection in due:
-        if not watched_calendar(connection):
+        if not watched_calendar(connection) or not push_enabled(connection.provider):
             continue
         try:
             start_channel(connection)

@@ -60,9 +60,9 @@ def refresh_busy() -> None:
     """Every few minutes: free/busy for every connection, and an incremental sync of each
     watched calendar in case a notification was lost."""
     freebusy.refresh_all()
-    watched = CalendarConnection.objects.filter(
-        status=CalendarConnection.Status.ACTIVE, provider=CalendarConnection.Provider.GOOGLE
-    ).exclude(channel_id="")
+    watched = CalendarConnection.objects.filter(status=CalendarConnection.Status.ACTIVE).exclude(
+        channel_id=""
+    )
     for connection in watched:
         try:
             push.sync_events(connection)

@@ -10,6 +10,10 @@ CLEAN = {
     "GOOGLE_CLIENT_SECRET": "",
     "PIPEDRIVE_API_TOKEN": "",
     "PIPEDRIVE_COMPANY_DOMAIN": "",
+    "PIPEDRIVE_WEBHOOK_USER": "",
+    "OUTLOOK_CLIENT_ID": "",
+    "OUTLOOK_CLIENT_SECRET": "",
+    "PIPEDRIVE_WEBHOOK_PASSWORD": "",
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_AUTH_TOKEN": "",
     "TWILIO_FROM_NUMBER": "",
@@ -65,6 +69,20 @@ def test_pipedrive_token_without_domain_fails(clean):
 
     assert [m[0] for m in messages()] == ["integrations.E001"]
     assert "PIPEDRIVE_COMPANY_DOMAIN is not" in messages()[0][1]
+
+
+def test_pipedrive_webhook_user_without_password_fails(clean):
+    clean.PIPEDRIVE_WEBHOOK_USER = "pipedrive"
+
+    assert [m[0] for m in messages()] == ["integrations.E001"]
+    assert "PIPEDRIVE_WEBHOOK_PASSWORD is not" in messages()[0][1]
+
+
+def test_outlook_id_without_secret_fails(clean):
+    clean.OUTLOOK_CLIENT_ID = "00000000-0000-0000-0000-000000000001"
+
+    assert [m[0] for m in messages()] == ["integrations.E001"]
+    assert "OUTLOOK_CLIENT_SECRET is not" in messages()[0][1]
 
 
 def test_google_id_without_secret_fails(clean):

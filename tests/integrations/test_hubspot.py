@@ -7,6 +7,9 @@ import pytest
 
 from bookings.models import Booking
 from bookings.outbox.crm import handle_hubspot
+from bookings.outbox.models import SyncJob
+from bookings.outbox.worker import run_job
+from bookings.services.manage import complete_booking, mark_no_show
 from integrations.base import ProviderPermanentError, ProviderTransientError
 from integrations.crm.hubspot import MEETING_TO_CONTACT, NOTE_TO_CONTACT
 from tests.factories import BookingFactory, SyncJobFactory
@@ -172,3 +175,38 @@ def test_hubspot_wrong_token_is_permanent(fake, booking, settings):
 
     with pytest.raises(ProviderPermanentError, match="401"):
         run(booking)
+
+
+@pytest.mark.parametrize(
+    ("finish", "outcome"), [(complete_booking, "COMPLETED"), (mark_no_show, "NO_SHOW")]
+)
+def test_a_finished_booking_sets_the_hubspot_outcome(fake, booking, settings, finish, outcome):
+    settings.TWILIO_ACCOUNT_SID = ""
+    synced = run(booking)
+
+    finish(booking=synced, now=START + dt.timedelta(hours=1))
+
+    jobs = SyncJob.objects.filter(booking=booking, status="pending")
+    assert [(job.target, job.action) for job in jobs] == [("hubspot", "update")]
+    assert run_job(job_id=str(jobs[0].pk)) == "done"
+    meeting = fake.meetings[synced.hubspot_meeting_id]
+    assert meeting["hs_meeting_outcome"] == outcome
+    assert meeting["hs_meeting_start_time"] == ms(START)
+    assert len(fake.meetings) == 1
+
+
+def test_a_finished_booking_enqueues_nothing_without_hubspot(booking, settings):
+    settings.HUBSPOT_ACCESS_TOKEN = ""
+
+    complete_booking(booking=booking, now=START + dt.timedelta(hours=1))
+
+    assert not SyncJob.objects.filter(booking=booking).exists()
+
+
+def test_a_finished_booking_pushed_again_keeps_its_outcome(fake, booking):
+    run(booking)
+    Booking.objects.filter(pk=booking.pk).update(status="no_show")
+
+    synced = run(Booking.objects.get(pk=booking.pk), action="update")
+
+    assert fake.meetings[synced.hubspot_meeting_id]["hs_meeting_outcome"] == "NO_SHOW"
