@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from integrations.admin_views import provider_check_view
 from scheduling.admin_views import explain_view
 from scheduling.api.urls_public import fallback_urlpatterns as public_fallback
+from bookings.views import embed_script, javascript_catalog
 from scheduling.views import HomeView
 
 urlpatterns = [
@@ -30,6 +31,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("integrations/google/", include("sellers.calendar.urls")),
     path("schedule/", include("bookings.urls")),
+    path("embed.js", embed_script, name="embed-script"),
+    path("jsi18n/<str:lang>/", javascript_catalog, name="javascript-catalog"),
     path("", HomeView.as_view(), name="home"),
     # Keep last: the contract's 404 envelope for any other path under the public API.
     path("api/v1/public/", include(public_fallback)),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from scheduling import hooks
 from scheduling.validators import (
@@ -84,9 +85,9 @@ class LocationType(models.TextChoices):
     TEAMS = "teams", "Microsoft Teams"
     JITSI = "jitsi", "Jitsi"
     WHEREBY = "whereby", "Whereby"
-    PHONE = "phone", "Phone call"
-    IN_PERSON = "in_person", "In person"
-    CUSTOM = "custom", "Custom"
+    PHONE = "phone", _("Phone call")
+    IN_PERSON = "in_person", _("In person")
+    CUSTOM = "custom", _("Custom")
 
 
 class MeetingType(models.Model):

@@ -60,6 +60,10 @@ class BookingCreateApi(PublicBookingApi):
     #: Where the booking says it came from (the booking page's endpoint says ``web``).
     source = Booking.Source.API
 
+    def language(self, request: Request) -> str:
+        """The prospect's language; the API leaves it to the page's default."""
+        return ""
+
     @extend_schema(
         request=BookingCreateSerializer,
         responses={201: CreatedBookingSerializer},
@@ -84,6 +88,7 @@ class BookingCreateApi(PublicBookingApi):
             answers=data.get("answers"),
             idempotency_key=request.headers.get("Idempotency-Key"),
             source=self.source,
+            language=self.language(request),
             **{name: data.get(name, "") for name in fields},
         )
         context = {"manage_token": result.manage_token}

@@ -124,6 +124,7 @@ def create_booking(
     notes: Any = "",
     idempotency_key: str | None = None,
     source: str = Booking.Source.WEB,
+    language: str = "",
     actor: Actor = None,
     seller: Seller | None = None,
     allow_outside_hours: bool = False,
@@ -139,7 +140,8 @@ def create_booking(
     per candidate ``seller:start`` lock, row lock, re-check, live check, insert (the
     exclusion constraint decides) → ``SlotUnavailable`` when nobody is left.
 
-    ``allow_outside_hours`` (a staff override) skips the hours, notice, window, daily /
+    ``language``: the prospect's (es, fr, it, en), for every later message; empty: the
+    page's default. ``allow_outside_hours`` (a staff override) skips the hours, notice, window, daily /
     weekly and per-email limits; never the overlap checks. ``actor``: who booked (None:
     the prospect). ``now``: the clock (seed data books in the past with an earlier one).
 
@@ -175,6 +177,7 @@ def create_booking(
         idempotency_key=idempotency_key,
         fingerprint=print_,
         source=source,
+        language=language or meeting_type.page.default_language,
         actor=actor_label(actor, "prospect"),
         event={"outside_hours": True} if rules.outside_hours else None,  # on the record
     )
@@ -320,6 +323,7 @@ def _writer(
     idempotency_key: str | None,
     fingerprint: str,
     source: str,
+    language: str,
     actor: str,
     event: dict[str, Any] | None = None,
 ) -> Write:
@@ -336,6 +340,7 @@ def _writer(
         "location_type": meeting_type.location_type,
         "location": details if meeting_type.location_type in DETAILS_ARE_LOCATION else "",
         "source": source,
+        "language": language,
         "manage_token_hash": tokens.hash_token(token),
         "manage_token_expires_at": slot.end + settings.MANAGE_TOKEN_GRACE,
         "idempotency_key": tokens.key_digest(idempotency_key) if idempotency_key else None,
