@@ -14,7 +14,6 @@
   // /jsi18n/<lang>/, loaded first — and for every date and time Intl formats.
   var LOCALE = document.documentElement.lang || "en";
   var gettext = window.gettext || function (s) { return s; };
-  var ngettext = window.ngettext || function (s, p, n) { return n === 1 ? s : p; };
   function fmt(s, values) {
     return window.interpolate ? window.interpolate(s, values, true) : s.replace(
       /%\((\w+)\)s/g, function (_, k) { return values[k]; });
@@ -341,8 +340,7 @@
       self.autoAdvance = 0;
       var month = { month: monthLabel(self.year, self.month), count: open };
       self.status.textContent = open
-        ? fmt(ngettext("%(count)s day has open times in %(month)s.",
-            "%(count)s days have open times in %(month)s.", open), month)
+        ? fmt(gettext("Days with open times in %(month)s: %(count)s."), month)
         : fmt(gettext("No open times in %(month)s. Try the next month."), month);
       self.renderGrid(false);
       if (self.selectedDate && self.days[self.selectedDate]) {
