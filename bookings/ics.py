@@ -53,11 +53,8 @@ def build_invite(
     event.add("dtstamp", timezone.now().astimezone(dt.UTC).replace(microsecond=0))
     event.add("dtstart", booking.start.astimezone(dt.UTC))
     event.add("dtend", booking.end.astimezone(dt.UTC))
-    summary = _("%(meeting)s: %(prospect)s and %(seller)s")  # in the active language
-    event.add(
-        "summary",
-        summary % {"meeting": booking.meeting_type.name, "prospect": booking.name, "seller": seller.name},
-    )
+    names = {"meeting": booking.meeting_type.name, "prospect": booking.name, "seller": seller.name}
+    event.add("summary", _("%(meeting)s: %(prospect)s and %(seller)s") % names)  # active language
     if description:
         event.add("description", description)
     if location:

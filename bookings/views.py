@@ -13,17 +13,17 @@ import re
 import zoneinfo
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from rest_framework.request import Request
 from django.urls import reverse
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.i18n import JavaScriptCatalog
 from django_countries import countries
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.request import Request
 
 from bookings import ics, language, tokens
 from bookings.api.public import BookingCreateApi

@@ -21,7 +21,7 @@ def locale_dirs() -> list[Path]:
     dirs = [Path(path) for path in settings.LOCALE_PATHS]
     dirs += [Path(app.path) / "locale" for app in apps.get_app_configs()]
     ours = [path.resolve() for path in dirs if path.is_dir()]
-    return sorted({path for path in ours if path.is_relative_to(base) and ".venv" not in path.parts})
+    return sorted({p for p in ours if p.is_relative_to(base) and ".venv" not in p.parts})
 
 
 def po_files() -> Iterator[Path]:

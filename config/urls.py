@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from bookings.views import embed_script, javascript_catalog
 from integrations.admin_views import provider_check_view
 from scheduling.admin_views import explain_view
 from scheduling.api.urls_public import fallback_urlpatterns as public_fallback
-from bookings.views import embed_script, javascript_catalog
 from scheduling.views import HomeView
 
 urlpatterns = [

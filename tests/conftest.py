@@ -2,7 +2,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from config.translations import compile_catalogs
-
 from tests.factories import StaffFactory
 
 # Fixtures of the outbox tests (breakers, stand_in_handler).

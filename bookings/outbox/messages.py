@@ -145,8 +145,9 @@ def _build(booking: Booking, *, action: str, role: str, manage_url: str | None) 
     attachments: tuple[Attachment, ...] = ()
     if with_invite:
         names = {"meeting": booking.meeting_type.name, "seller": seller.name}
+        names["prospect"] = booking.name
         lines = [
-            _("%(meeting)s with %(seller)s and %(prospect)s") % (names | {"prospect": booking.name}),
+            _("%(meeting)s with %(seller)s and %(prospect)s") % names,
             location_text(booking),
         ]
         if context["manage_url"]:

@@ -141,7 +141,9 @@ def create_booking(
     exclusion constraint decides) → ``SlotUnavailable`` when nobody is left.
 
     ``language``: the prospect's (es, fr, it, en), for every later message; empty: the
-    page's default. ``allow_outside_hours`` (a staff override) skips the hours, notice, window, daily /
+    page's default.
+
+    ``allow_outside_hours`` (a staff override) skips the hours, notice, window, daily /
     weekly and per-email limits; never the overlap checks. ``actor``: who booked (None:
     the prospect). ``now``: the clock (seed data books in the past with an earlier one).
 
