@@ -14,7 +14,7 @@ import zoneinfo
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -157,11 +157,10 @@ def meeting_type_view(request: HttpRequest, page: str, meeting_type: str) -> Htt
         "slotsUrl": f"{api_base}slots/",
         # The booking remembers the language it was made in, for every later message.
         "bookUrl": f"{book_url}?{language.PARAM}={translation.get_language()}",
-        "manageUrl": reverse("bookings:manage", kwargs={"token": "TOKEN"}) + context["keep"],
+        "manageUrl": reverse("bookings:manage", kwargs={"token": "TOKEN"}) + str(context["keep"]),
         "pageTimezone": str(scheduling_page.timezone),
         "duration": mt.duration,
         "maxDaysAhead": mt.max_days_ahead,
-        "embedParent": context["embed"].get("parent", ""),
     }
     context |= {
         "meeting_type": mt,
@@ -269,8 +268,7 @@ def manage_view(request: HttpRequest, token: str) -> HttpResponse:
             "pageTimezone": str(booking.timezone),
             "duration": booking.meeting_type.duration,
             "maxDaysAhead": booking.meeting_type.max_days_ahead,
-            "embedParent": context["embed"].get("parent", ""),
-        },
+            },
     }
     return render_page(request, page, "bookings/manage.html", context)
 
@@ -304,7 +302,7 @@ JAVASCRIPT_CATALOG = JavaScriptCatalog.as_view()
 
 
 @cache_control(public=True, max_age=3600)
-def javascript_catalog(request: HttpRequest, lang: str) -> HttpResponse:
+def javascript_catalog(request: HttpRequest, lang: str) -> HttpResponseBase:
     """`/jsi18n/{lang}/`: booking.js's strings in ``lang``. The language is in the path, not
     the request's negotiation, so the page and its script always agree and caches can keep
     one copy per language."""

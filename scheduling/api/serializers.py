@@ -79,6 +79,8 @@ class PageSerializer(serializers.ModelSerializer):
             "team",
             "routing",
             "is_active",
+            "default_language",
+            "embed_origins",
         ]
         extra_kwargs = {
             "seller": {"required": False, "allow_null": True},

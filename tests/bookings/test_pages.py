@@ -141,7 +141,6 @@ def test_meeting_type_page_renders_questions_by_type(client, meeting_type) -> No
         "pageTimezone": "America/Lima",
         "duration": 30,
         "maxDaysAhead": 60,
-        "embedParent": "",
     }
 
 

@@ -226,3 +226,14 @@ def test_embed_origins_must_be_bare_origins(origins) -> None:
 
 def test_embed_origins_accept_hosts_and_ports() -> None:
     validate_embed_origins(["https://www.example.com", "http://127.0.0.1:8123", "http://[::1]:80"])
+
+
+def test_page_api_sets_language_and_embed_origins(staff_client, meeting_type) -> None:
+    url = f"/api/v1/pages/{meeting_type.page.pk}/"
+    good = {"default_language": "fr", "embed_origins": ["https://www.example.com"]}
+    response = staff_client.patch(url, good, format="json")
+    assert response.status_code == 200
+    assert {k: response.json()[k] for k in good} == good
+    bad = staff_client.patch(url, {"embed_origins": ["https://x.com/path"]}, format="json")
+    assert bad.status_code == 400
+    assert list(bad.json()["error"]["fields"]) == ["embed_origins"]
