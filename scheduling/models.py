@@ -53,7 +53,7 @@ class SchedulingPage(models.Model):
         default=list,
         blank=True,
         validators=[validate_embed_origins],
-        help_text="Origins such as https://www.example.com that may embed this page.",
+        help_text='Sites that may embed this page, as a JSON list: ["https://www.example.com"].',
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

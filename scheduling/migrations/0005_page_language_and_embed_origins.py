@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='schedulingpage',
             name='embed_origins',
-            field=models.JSONField(blank=True, default=list, help_text='Origins such as https://www.example.com that may embed this page.', validators=[scheduling.validators.validate_embed_origins]),
+            field=models.JSONField(blank=True, default=list, help_text='Sites that may embed this page, as a JSON list: ["https://www.example.com"].', validators=[scheduling.validators.validate_embed_origins]),
         ),
     ]
