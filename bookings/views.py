@@ -268,7 +268,7 @@ def manage_view(request: HttpRequest, token: str) -> HttpResponse:
             "pageTimezone": str(booking.timezone),
             "duration": booking.meeting_type.duration,
             "maxDaysAhead": booking.meeting_type.max_days_ahead,
-            },
+        },
     }
     return render_page(request, page, "bookings/manage.html", context)
 
