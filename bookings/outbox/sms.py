@@ -66,7 +66,7 @@ def _text(booking: Booking, action: str, manage_url: str) -> str:
     values = {
         "what": _("%(meeting)s with %(seller)s")
         % {"meeting": booking.meeting_type.name, "seller": booking.seller.name},
-        "when": f"{date_format(when, 'D j M H:i')} ({booking.timezone})",
+        "when": f"{date_format(when, 'D d M H:i')} ({booking.timezone})",
     }
     if action == "cancel":
         return _("Cancelled: %(what)s on %(when)s.") % values

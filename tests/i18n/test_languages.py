@@ -154,7 +154,7 @@ def test_sms_and_ics_are_in_the_booking_language(meeting_type) -> None:
     booking = booking_in(meeting_type, "fr")
     text = booking_text(booking, "update", "https://x/m/")
     seller = booking.seller.name
-    assert text.startswith(f"Reprogrammé : Demo avec {seller} le lun 4 Mar 10:00 (America/Lima).")
+    assert text.startswith(f"Reprogrammé : Demo avec {seller} le lun 04 Mar 10:00 (America/Lima).")
     assert text.endswith("Modifier ou annuler : https://x/m/")
     response = Client().get(f"/schedule/manage/{TOKEN}/invite.ics", HTTP_ACCEPT_LANGUAGE="en")
     event = icalendar.Calendar.from_ical(response.content).walk("VEVENT")[0]
