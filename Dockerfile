@@ -22,11 +22,13 @@ COPY manage.py ./
 COPY deploy ./deploy
 COPY templates ./templates
 COPY static ./static
+COPY locale ./locale
 
 # collectstatic needs settings that import without production secrets.
 RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only EMAIL_URL=dummymail:// \
     FIELD_ENCRYPTION_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     python manage.py collectstatic --noinput --verbosity 0 \
+    && python manage.py compilemessages \
     && chown -R app:app /app
 
 USER app

@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -c "import django, rest_framework, celery"
 	touch $(STAMP)
 
+# The translations (.po → .mo, with Babel: no GNU gettext needed); .mo files are not in git.
 install: $(STAMP)
+	$(BIN)/python manage.py compilemessages
 
 run: install
 	$(BIN)/python manage.py migrate --noinput

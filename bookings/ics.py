@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from bookings.models import Booking
@@ -52,7 +53,8 @@ def build_invite(
     event.add("dtstamp", timezone.now().astimezone(dt.UTC).replace(microsecond=0))
     event.add("dtstart", booking.start.astimezone(dt.UTC))
     event.add("dtend", booking.end.astimezone(dt.UTC))
-    event.add("summary", f"{booking.meeting_type.name}: {booking.name} and {seller.name}")
+    names = {"meeting": booking.meeting_type.name, "prospect": booking.name, "seller": seller.name}
+    event.add("summary", _("%(meeting)s: %(prospect)s and %(seller)s") % names)  # active language
     if description:
         event.add("description", description)
     if location:

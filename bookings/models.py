@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django_countries.fields import CountryField
@@ -72,6 +73,10 @@ class Booking(models.Model):
     # A room's host link (Whereby's hostRoomUrl): for the seller's eyes only.
     video_host_url = models.URLField(max_length=1000, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB)
+    # The prospect's language when booking: every later email, SMS and reminder uses it.
+    language = models.CharField(
+        max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     manage_token_expires_at = models.DateTimeField()

@@ -142,7 +142,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Public pages, emails, .ics and SMS speak these (locale/, compiled by `manage.py
+# compilemessages`); the back office stays in English.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("it", "Italiano")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = conf.timezone("DEFAULT_TIMEZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from bookings import pipedrive_views
+from bookings.views import embed_script, javascript_catalog
 from integrations.admin_views import provider_check_view
 from scheduling.admin_views import explain_view
 from scheduling.api.urls_public import fallback_urlpatterns as public_fallback
@@ -35,6 +36,8 @@ urlpatterns = [
     path("integrations/outlook/", include("sellers.calendar.outlook_urls")),
     path("integrations/pipedrive/webhook/", pipedrive_views.webhook, name="pipedrive_webhook"),
     path("schedule/", include("bookings.urls")),
+    path("embed.js", embed_script, name="embed-script"),
+    path("jsi18n/<str:lang>/", javascript_catalog, name="javascript-catalog"),
     path("", HomeView.as_view(), name="home"),
     # Keep last: the contract's 404 envelope for any other path under the public API.
     path("api/v1/public/", include(public_fallback)),

@@ -66,6 +66,7 @@ class SchedulingPageAdmin(admin.ModelAdmin):
         (None, {"fields": ("id", "name", "slug", "description", "is_active")}),
         ("Owner (exactly one)", {"fields": ("seller", "team", "routing")}),
         ("Look", {"fields": ("timezone", "brand_color", "logo_url")}),
+        ("Language and embedding", {"fields": ("default_language", "embed_origins")}),
         ("Timestamps", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     inlines = [MeetingTypeInline]

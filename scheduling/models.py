@@ -1,11 +1,14 @@
 import uuid
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from scheduling import hooks
 from scheduling.validators import (
+    validate_embed_origins,
     validate_page_slug,
     validate_questions,
     validate_reminder_offsets,
@@ -41,6 +44,17 @@ class SchedulingPage(models.Model):
         default=hooks.default_strategy,
     )
     is_active = models.BooleanField(default=True)
+    # Public pages: the language when the visitor's browser asks for none we speak.
+    default_language = models.CharField(
+        max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    # Sites allowed to frame the page (the embed widget): CSP frame-ancestors. Empty: none.
+    embed_origins = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_embed_origins],
+        help_text='Sites that may embed this page, as a JSON list: ["https://www.example.com"].',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -71,9 +85,9 @@ class LocationType(models.TextChoices):
     TEAMS = "teams", "Microsoft Teams"
     JITSI = "jitsi", "Jitsi"
     WHEREBY = "whereby", "Whereby"
-    PHONE = "phone", "Phone call"
-    IN_PERSON = "in_person", "In person"
-    CUSTOM = "custom", "Custom"
+    PHONE = "phone", _("Phone call")
+    IN_PERSON = "in_person", _("In person")
+    CUSTOM = "custom", _("Custom")
 
 
 class MeetingType(models.Model):

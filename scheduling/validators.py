@@ -67,3 +67,19 @@ RESERVED_PAGE_SLUGS = frozenset({"manage"})
 def validate_page_slug(value: str) -> None:
     if value in RESERVED_PAGE_SLUGS:
         raise ValidationError(f"{value!r} is reserved; choose another slug.")
+
+
+# scheme://host[:port], nothing else: it goes verbatim into a CSP header.
+EMBED_ORIGIN = re.compile(r"^https?://([a-z0-9.-]+|\[[0-9a-f:]+\])(:[0-9]{1,5})?\Z")
+
+
+def validate_embed_origins(value: Any) -> None:
+    """A list of origins such as ``https://www.example.com`` (lower case, no path, no
+    wildcard): they go verbatim into the page's CSP ``frame-ancestors``."""
+    if not isinstance(value, list):
+        raise ValidationError("Embed origins must be a list.")
+    for origin in value:
+        if not isinstance(origin, str) or not EMBED_ORIGIN.match(origin):
+            raise ValidationError(
+                f"{origin!r} is not an origin: use https://host or https://host:port, lower case."
+            )

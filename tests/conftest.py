@@ -1,10 +1,17 @@
 import pytest
 from rest_framework.test import APIClient
 
+from config.translations import compile_catalogs
 from tests.factories import StaffFactory
 
 # Fixtures of the outbox tests (breakers, stand_in_handler).
 pytest_plugins = ["tests.integrations.outbox_fixtures"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the translations changed since their .mo (the build does it too): pytest run
+    straight after editing a .po, without `make`, must not test stale translations."""
+    compile_catalogs(only_stale=True)
 
 
 @pytest.fixture

@@ -65,6 +65,10 @@ class BookingCreateApi(PublicBookingApi):
     source = Booking.Source.API
     throttle_classes = [PublicThrottle, BookingsPerIpThrottle, BookingsPerPageThrottle]
 
+    def language(self, request: Request) -> str:
+        """The prospect's language; the API leaves it to the page's default."""
+        return ""
+
     @extend_schema(
         request=BookingCreateInputSerializer,
         responses={201: CreatedBookingSerializer},
@@ -91,6 +95,7 @@ class BookingCreateApi(PublicBookingApi):
             meeting_type=found,
             idempotency_key=request.headers.get("Idempotency-Key"),
             source=self.source,
+            language=self.language(request),
             **data,
         )
         context = {"manage_token": result.manage_token}

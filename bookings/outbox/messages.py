@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
 from bookings import ics
 from bookings.models import Booking
@@ -32,7 +35,7 @@ VIDEO_LOCATIONS = {"google_meet", "zoom", "teams", "jitsi", "whereby"}
 class When:
     """A meeting's time as one reader sees it."""
 
-    date: str  # Monday, 23 November 2026
+    date: str  # Monday, 23 November 2026 / lunes, 23 de noviembre de 2026
     time: str  # 10:00–10:30
     zone: str  # America/Lima (UTC-05:00)
 
@@ -46,7 +49,8 @@ def when(start: dt.datetime, end: dt.datetime, tz_name: str) -> When:
     offset = local_start.strftime("%z")
     offset = f"{offset[:3]}:{offset[3:]}" if offset else "+00:00"
     return When(
-        date=f"{local_start:%A}, {local_start.day} {local_start:%B %Y}",
+        # Day and month names in the active language (Django's catalogs, not the C locale).
+        date=date_format(local_start, _("l, j F Y")),
         time=f"{local_start:%H:%M}–{local_end:%H:%M}",
         zone=f"{tz_name} (UTC{offset})",
     )
@@ -61,8 +65,8 @@ def location_text(booking: Booking) -> str:
     if detail:
         return f"{label}: {detail}"
     if booking.location_type in VIDEO_LOCATIONS:
-        return f"{label} (link to follow)"
-    return label
+        return _("%(label)s (link to follow)") % {"label": label}
+    return str(label)
 
 
 def calendar_state(booking: Booking) -> str:
@@ -77,23 +81,42 @@ def calendar_state(booking: Booking) -> str:
 
 
 def _subject(action: str, role: str, booking: Booking, moment: When) -> str:
-    other = booking.seller.name if role == PROSPECT else booking.name
-    kind = booking.meeting_type.name
+    values = {
+        "kind": booking.meeting_type.name,
+        "other": booking.seller.name if role == PROSPECT else booking.name,
+        "date": moment.date,
+        "time": moment.time,
+    }
     if action == CANCEL:
-        return f"Cancelled: {kind} with {other} on {moment.date}, {moment.time}"
+        return _("Cancelled: %(kind)s with %(other)s on %(date)s, %(time)s") % values
     if action == UPDATE:
-        return f"Rescheduled: {kind} with {other}, now {moment.date}, {moment.time}"
+        return _("Rescheduled: %(kind)s with %(other)s, now %(date)s, %(time)s") % values
     if role == SELLER:
-        return f"New booking: {kind} with {other} on {moment.date}, {moment.time}"
-    return f"Confirmed: {kind} with {other} on {moment.date}, {moment.time}"
+        return _("New booking: %(kind)s with %(other)s on %(date)s, %(time)s") % values
+    return _("Confirmed: %(kind)s with %(other)s on %(date)s, %(time)s") % values
 
 
 def build(
     booking: Booking, *, action: str, role: str, manage_url: str | None = None
 ) -> OutgoingEmail:
-    """The ``role``'s email for ``action`` on ``booking``; times in that reader's zone."""
+    """The ``role``'s email for ``action`` on ``booking``; times in that reader's zone.
+
+    The prospect's email (and its invite) is in the booking's language; the seller's in
+    the first of their languages we speak, else the site's."""
     if role not in ROLES:
         raise ValueError(f"unknown recipient role {role!r}")
+    lang = booking.language if role == PROSPECT else seller_language(booking.seller.languages)
+    with translation.override(lang):
+        return _build(booking, action=action, role=role, manage_url=manage_url)
+
+
+def seller_language(languages: object) -> str:
+    codes = [str(code).lower() for code in languages] if isinstance(languages, list) else []
+    spoken = {code for code, _name in settings.LANGUAGES}
+    return next((code for code in codes if code in spoken), settings.LANGUAGE_CODE)
+
+
+def _build(booking: Booking, *, action: str, role: str, manage_url: str | None) -> OutgoingEmail:
     seller = booking.seller
     tz_name = booking.timezone if role == PROSPECT else seller.timezone
     moment = when(booking.start, booking.end, str(tz_name))
@@ -121,12 +144,14 @@ def build(
     template = f"bookings/email/booking_{role}"
     attachments: tuple[Attachment, ...] = ()
     if with_invite:
+        names = {"meeting": booking.meeting_type.name, "seller": seller.name}
+        names["prospect"] = booking.name
         lines = [
-            f"{booking.meeting_type.name} with {seller.name} and {booking.name}",
+            _("%(meeting)s with %(seller)s and %(prospect)s") % names,
             location_text(booking),
         ]
         if context["manage_url"]:
-            lines.append(f"Manage or cancel: {context['manage_url']}")
+            lines.append(_("Manage or cancel: %(url)s") % {"url": context["manage_url"]})
         description = "\n".join(lines)
         content = ics.build_invite(
             booking, method=method, description=description, location=location_text(booking)

@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from django.conf import settings
+from django.utils import translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
 from bookings.models import Booking
 from bookings.outbox.models import SyncJob
@@ -54,20 +57,30 @@ def send_sms(to: str, body: str, *, sender: SmsSender | None = None) -> str:
 
 
 def booking_text(booking: Booking, action: str, manage_url: str = "") -> str:
-    """The text for a booking change, in the prospect's timezone."""
+    """The text for a booking change, in the prospect's timezone and language."""
+    with translation.override(booking.language):
+        return _text(booking, action, manage_url)
+
+
+def _text(booking: Booking, action: str, manage_url: str) -> str:
     when = booking.start.astimezone(ZoneInfo(str(booking.timezone)))
-    stamp = f"{when:%a %d %b %H:%M} ({booking.timezone})"
-    what = f"{booking.meeting_type.name} with {booking.seller.name}"
+    values = {
+        "what": _("%(meeting)s with %(seller)s")
+        % {"meeting": booking.meeting_type.name, "seller": booking.seller.name},
+        "when": f"{date_format(when, 'D d M H:i')} ({booking.timezone})",
+    }
     if action == "cancel":
-        return f"Cancelled: {what} on {stamp}."
-    lead = "Rescheduled" if action == "update" else "Confirmed"
-    parts = [f"{lead}: {what} on {stamp}."]
+        return _("Cancelled: %(what)s on %(when)s.") % values
+    if action == "update":
+        parts = [_("Rescheduled: %(what)s on %(when)s.") % values]
+    else:
+        parts = [_("Confirmed: %(what)s on %(when)s.") % values]
     if booking.meeting_url:
-        parts.append(f"Join: {booking.meeting_url}")
+        parts.append(_("Join: %(url)s") % {"url": booking.meeting_url})
     elif booking.location:
-        parts.append(f"Where: {booking.location}")
+        parts.append(_("Where: %(place)s") % {"place": booking.location})
     if manage_url:
-        parts.append(f"Change or cancel: {manage_url}")
+        parts.append(_("Change or cancel: %(url)s") % {"url": manage_url})
     return " ".join(parts)
 
 

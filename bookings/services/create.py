@@ -124,6 +124,7 @@ def create_booking(
     notes: Any = "",
     idempotency_key: str | None = None,
     source: str = Booking.Source.WEB,
+    language: str = "",
     actor: Actor = None,
     seller: Seller | None = None,
     allow_outside_hours: bool = False,
@@ -138,6 +139,9 @@ def create_booking(
     the page's sellers) → frequency limit per email (``FrequencyLimit``) → ``assign``:
     per candidate ``seller:start`` lock, row lock, re-check, live check, insert (the
     exclusion constraint decides) → ``SlotUnavailable`` when nobody is left.
+
+    ``language``: the prospect's (es, fr, it, en), for every later message; empty: the
+    page's default.
 
     ``allow_outside_hours`` (a staff override) skips the hours, notice, window, daily /
     weekly and per-email limits; never the overlap checks. ``actor``: who booked (None:
@@ -175,6 +179,7 @@ def create_booking(
         idempotency_key=idempotency_key,
         fingerprint=print_,
         source=source,
+        language=language or meeting_type.page.default_language,
         actor=actor_label(actor, "prospect"),
         event={"outside_hours": True} if rules.outside_hours else None,  # on the record
     )
@@ -320,6 +325,7 @@ def _writer(
     idempotency_key: str | None,
     fingerprint: str,
     source: str,
+    language: str,
     actor: str,
     event: dict[str, Any] | None = None,
 ) -> Write:
@@ -336,6 +342,7 @@ def _writer(
         "location_type": meeting_type.location_type,
         "location": details if meeting_type.location_type in DETAILS_ARE_LOCATION else "",
         "source": source,
+        "language": language,
         "manage_token_hash": tokens.hash_token(token),
         "manage_token_expires_at": slot.end + settings.MANAGE_TOKEN_GRACE,
         "idempotency_key": tokens.key_digest(idempotency_key) if idempotency_key else None,

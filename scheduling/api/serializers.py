@@ -104,6 +104,8 @@ class PageSerializer(ModelSerializer):
             "team",
             "routing",
             "is_active",
+            "default_language",
+            "embed_origins",
         ]
         extra_kwargs = {
             "seller": {"required": False, "allow_null": True},

@@ -10,7 +10,34 @@
   if (!configNode) return;
   var config = JSON.parse(configNode.textContent);
 
+  // The page's language (<html lang>) for strings — Django's JavaScript catalog,
+  // /jsi18n/<lang>/, loaded first — and for every date and time Intl formats.
+  var LOCALE = document.documentElement.lang || "en";
+  var gettext = window.gettext || function (s) { return s; };
+  function fmt(s, values) {
+    return window.interpolate ? window.interpolate(s, values, true) : s.replace(
+      /%\((\w+)\)s/g, function (_, k) { return values[k]; });
+  }
+
   /* ---------- small helpers ---------- */
+
+  // ``url`` with the one-shot flag ``flag`` (booked, rescheduled) set and the others
+  // dropped; the embed and language parameters stay.
+  function withParam(url, flag) {
+    var u = new URL(url, window.location.href);
+    u.searchParams.delete("booked");
+    u.searchParams.delete("rescheduled");
+    if (flag) u.searchParams.set(flag, "1");
+    return u.pathname + u.search;
+  }
+
+  // Inside the embed widget: tell the framing site (its origin checked by the server
+  // against the page's list) that a booking was made. embedded.js owns the channel.
+  function announceBooked(data) {
+    document.dispatchEvent(new CustomEvent("meetroute:booked", {
+      detail: { id: data.id, start: data.start, end: data.end, timezone: data.timezone },
+    }));
+  }
 
   function pad(n) {
     return (n < 10 ? "0" : "") + n;
@@ -53,7 +80,7 @@
   }
 
   function timeLabel(iso, tz) {
-    return new Intl.DateTimeFormat(undefined, {
+    return new Intl.DateTimeFormat(LOCALE, {
       hour: "numeric",
       minute: "2-digit",
       timeZone: tz,
@@ -64,13 +91,13 @@
     var p = dateStr.split("-");
     var opts = { weekday: "long", month: "long", day: "numeric", timeZone: "UTC" };
     if (withYear) opts.year = "numeric";
-    return new Intl.DateTimeFormat(undefined, opts).format(
+    return new Intl.DateTimeFormat(LOCALE, opts).format(
       new Date(Date.UTC(+p[0], +p[1] - 1, +p[2]))
     );
   }
 
   function monthLabel(y, m) {
-    return new Intl.DateTimeFormat(undefined, {
+    return new Intl.DateTimeFormat(LOCALE, {
       month: "long",
       year: "numeric",
       timeZone: "UTC",
@@ -78,7 +105,7 @@
   }
 
   function slotLabel(iso, tz) {
-    var day = new Intl.DateTimeFormat(undefined, {
+    var day = new Intl.DateTimeFormat(LOCALE, {
       weekday: "long",
       month: "long",
       day: "numeric",
@@ -251,7 +278,7 @@
   Picker.prototype.clearSelection = function () {
     this.selectedDate = null;
     this.selectedSlot = null;
-    this.slotsHeading.textContent = "Pick a day";
+    this.slotsHeading.textContent = gettext("Pick a day");
     this.slotList.textContent = "";
   };
 
@@ -274,7 +301,7 @@
     this.renderGrid(true);
     this.daysBox.setAttribute("aria-busy", "true");
     this.root.classList.add("is-loading");
-    this.status.textContent = "Loading available times…";
+    this.status.textContent = gettext("Loading available times…");
 
     var id = ++this.requestId;
     var query =
@@ -287,10 +314,10 @@
         self.status.textContent = "";
         self.status.appendChild(
           document.createTextNode(
-            (errorOf(result).message || "We couldn't load the available times.") + " "
+            (errorOf(result).message || gettext("We couldn't load the available times.")) + " "
           )
         );
-        var retry = el("button", { type: "button", className: "link-btn" }, "Try again");
+        var retry = el("button", { type: "button", className: "link-btn" }, gettext("Try again"));
         retry.addEventListener("click", function () {
           self.load();
         });
@@ -311,10 +338,10 @@
         return self.shiftMonth(1, true);
       }
       self.autoAdvance = 0;
+      var month = { month: monthLabel(self.year, self.month), count: open };
       self.status.textContent = open
-        ? open + (open === 1 ? " day has" : " days have") + " open times in " +
-          monthLabel(self.year, self.month) + "."
-        : "No open times in " + monthLabel(self.year, self.month) + ". Try the next month.";
+        ? fmt(gettext("Days with open times in %(month)s: %(count)s."), month)
+        : fmt(gettext("No open times in %(month)s. Try the next month."), month);
       self.renderGrid(false);
       if (self.selectedDate && self.days[self.selectedDate]) {
         self.selectDay(self.selectedDate, false);
@@ -372,7 +399,7 @@
     this.slotList.textContent = "";
     var slots = this.days[date] || [];
     if (!slots.length) {
-      this.slotList.appendChild(el("p", { className: "muted" }, "No open times on this day."));
+      this.slotList.appendChild(el("p", { className: "muted" }, gettext("No open times on this day.")));
       return;
     }
     slots.forEach(function (iso) {
@@ -427,10 +454,10 @@
 
   function alternativesNode(picker, slots, onPick) {
     if (!slots.length) {
-      return el("p", {}, "There are no more open times this month; try the next month.");
+      return el("p", {}, gettext("There are no more open times this month; try the next month."));
     }
     var wrap = el("div", { className: "alternatives" });
-    wrap.appendChild(el("p", {}, "Next available times:"));
+    wrap.appendChild(el("p", {}, gettext("Next available times:")));
     var list = el("div", { className: "slot-list" });
     slots.forEach(function (iso) {
       var b = el("button", { type: "button", className: "slot", "data-slot": iso },
@@ -524,22 +551,22 @@
       ok = false;
     }
     var email = form.elements.email;
-    if (!form.elements.name.value.trim()) fail("name", "Please enter your name.");
-    if (!email.value.trim()) fail("email", "Please enter your email.");
-    else if (!email.checkValidity()) fail("email", "Please enter a valid email address.");
+    if (!form.elements.name.value.trim()) fail("name", gettext("Please enter your name."));
+    if (!email.value.trim()) fail("email", gettext("Please enter your email."));
+    else if (!email.checkValidity()) fail("email", gettext("Please enter a valid email address."));
     Array.prototype.forEach.call(form.querySelectorAll("[data-question]"), function (node) {
       var key = "answers." + node.getAttribute("data-question");
       var type = node.getAttribute("data-type");
       if (type === "multiselect") {
         if (node.getAttribute("data-required") && !node.querySelector("input:checked")) {
-          fail(key, "Please choose at least one.");
+          fail(key, gettext("Please choose at least one."));
         }
       } else if (type === "checkbox") {
-        if (node.required && !node.checked) fail(key, "Please tick this box.");
+        if (node.required && !node.checked) fail(key, gettext("Please tick this box."));
       } else if (node.required && !node.value.trim()) {
-        fail(key, "This field is required.");
+        fail(key, gettext("This field is required."));
       } else if (node.value.trim() && !node.checkValidity()) {
-        fail(key, type === "number" ? "Please enter a number." : "Please check this value.");
+        fail(key, type === "number" ? gettext("Please enter a number.") : gettext("Please check this value."));
       }
     });
     return ok;
@@ -587,7 +614,7 @@
       hideAlert(alertNode);
       clearFieldErrors(form);
       if (!choice) {
-        showAlert(alertNode, "Please choose a time first.");
+        showAlert(alertNode, gettext("Please choose a time first."));
         return;
       }
       if (!validateLocally(form)) {
@@ -613,23 +640,26 @@
       }
       submit.disabled = true;
       submit.setAttribute("aria-busy", "true");
-      submit.textContent = "Booking…";
+      submit.textContent = gettext("Booking…");
       api(config.bookUrl, {
         method: "POST",
         body: json,
         headers: { "Idempotency-Key": lastKey },
       }).then(function (result) {
         if (result.status === 201 && result.data && result.data.manage_token) {
-          submit.textContent = "Booked!";
+          submit.textContent = gettext("Booked!");
+          announceBooked(result.data);
           window.location.assign(
-            config.manageUrl.replace("TOKEN", encodeURIComponent(result.data.manage_token)) +
-              "?booked=1"
+            withParam(
+              config.manageUrl.replace("TOKEN", encodeURIComponent(result.data.manage_token)),
+              "booked"
+            )
           );
           return;
         }
         submit.disabled = false;
         submit.removeAttribute("aria-busy");
-        submit.textContent = "Book meeting";
+        submit.textContent = gettext("Book meeting");
         handleBookingError(result);
       });
     });
@@ -640,12 +670,12 @@
         var taken = choice.start;
         choice = null;
         lastBody = null;
-        chosenLabel.textContent = "Please pick another time.";
-        showAlert(alertNode, "That time was just taken. Loading the next available times…");
+        chosenLabel.textContent = gettext("Please pick another time.");
+        showAlert(alertNode, gettext("That time was just taken. Loading the next available times…"));
         picker.alternativesAfter(taken, 6).then(function (slots) {
           showAlert(
             alertNode,
-            "That time was just taken — please pick another one.",
+            gettext("That time was just taken — please pick another one."),
             alternativesNode(picker, slots, function () {
               hideAlert(alertNode);
               submit.focus();
@@ -668,7 +698,7 @@
         }
         showAlert(
           alertNode,
-          unplaced.length ? unplaced.join(" ") : "Please check the fields marked below."
+          unplaced.length ? unplaced.join(" ") : gettext("Please check the fields marked below.")
         );
         focusFirstError(form);
         return;
@@ -677,10 +707,10 @@
         lastBody = null;
       }
       if (result.status === 0) {
-        showAlert(alertNode, "We couldn't reach the server. Check your connection and try again.");
+        showAlert(alertNode, gettext("We couldn't reach the server. Check your connection and try again."));
         return;
       }
-      showAlert(alertNode, error.message || "Something went wrong. Please try again.");
+      showAlert(alertNode, error.message || gettext("Something went wrong. Please try again."));
     }
   }
 
@@ -710,7 +740,7 @@
 
     function choose(iso, tz) {
       choice = { start: iso, timezone: tz };
-      choiceLabel.textContent = "New time: " + slotLabel(iso, tz);
+      choiceLabel.textContent = fmt(gettext("New time: %(time)s"), { time: slotLabel(iso, tz) });
       choiceBox.hidden = false;
       confirmReschedule.hidden = false;
     }
@@ -746,18 +776,18 @@
       if (!choice) return;
       confirmReschedule.disabled = true;
       confirmReschedule.setAttribute("aria-busy", "true");
-      confirmReschedule.textContent = "Moving…";
+      confirmReschedule.textContent = gettext("Moving…");
       api(config.rescheduleUrl, {
         method: "POST",
         body: JSON.stringify({ start: choice.start, timezone: choice.timezone }),
       }).then(function (result) {
         if (result.status === 200) {
-          window.location.assign(window.location.pathname + "?rescheduled=1");
+          window.location.assign(withParam(window.location.href, "rescheduled"));
           return;
         }
         confirmReschedule.disabled = false;
         confirmReschedule.removeAttribute("aria-busy");
-        confirmReschedule.textContent = "Move my meeting";
+        confirmReschedule.textContent = gettext("Move my meeting");
         var error = errorOf(result);
         if (result.status === 409 && error.code === "slot_unavailable") {
           var taken = choice.start;
@@ -767,7 +797,7 @@
           picker.alternativesAfter(taken, 6).then(function (slots) {
             showAlert(
               alertNode,
-              "That time was just taken — please pick another one.",
+              gettext("That time was just taken — please pick another one."),
               alternativesNode(picker, slots, function () {
                 hideAlert(alertNode);
                 confirmReschedule.focus();
@@ -779,8 +809,8 @@
         showAlert(
           alertNode,
           result.status === 0
-            ? "We couldn't reach the server. Check your connection and try again."
-            : error.message || "We couldn't move the meeting. Please try again."
+            ? gettext("We couldn't reach the server. Check your connection and try again.")
+            : error.message || gettext("We couldn't move the meeting. Please try again.")
         );
       });
     });
@@ -790,22 +820,22 @@
       var button = cancelPanel.querySelector("[data-confirm-cancel]");
       button.disabled = true;
       button.setAttribute("aria-busy", "true");
-      button.textContent = "Cancelling…";
+      button.textContent = gettext("Cancelling…");
       var reason = cancelPanel.elements.reason.value.trim();
       api(config.cancelUrl, {
         method: "POST",
         body: JSON.stringify(reason ? { reason: reason } : {}),
       }).then(function (result) {
         if (result.status === 200) {
-          window.location.assign(window.location.pathname);
+          window.location.assign(withParam(window.location.href, null));
           return;
         }
         button.disabled = false;
         button.removeAttribute("aria-busy");
-        button.textContent = "Yes, cancel this meeting";
+        button.textContent = gettext("Yes, cancel this meeting");
         showAlert(
           alertNode,
-          errorOf(result).message || "We couldn't cancel the meeting. Please try again."
+          errorOf(result).message || gettext("We couldn't cancel the meeting. Please try again.")
         );
       });
     });

@@ -136,7 +136,7 @@ def test_meeting_type_page_renders_questions_by_type(client, meeting_type) -> No
     assert config == {
         "mode": "book",
         "slotsUrl": "/api/v1/public/pages/acme-sales/demo/slots/",
-        "bookUrl": "/schedule/acme-sales/demo/book/",
+        "bookUrl": "/schedule/acme-sales/demo/book/?lang=en",
         "manageUrl": "/schedule/manage/TOKEN/",
         "pageTimezone": "America/Lima",
         "duration": 30,

@@ -423,6 +423,8 @@ class Command(BaseCommand):
                     "timezone": "America/Lima",
                     "team": team,
                     "routing": RoutingStrategy.ROUND_ROBIN,
+                    # static/embed-demo.html served by `python -m http.server 8080`.
+                    "embed_origins": ["http://127.0.0.1:8080", "http://localhost:8080"],
                 },
             ),
             (
