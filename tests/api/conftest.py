@@ -16,6 +16,8 @@ from knox.models import AuthToken
 from bookings.tokens import hash_token, new_token
 from tests.bookings.conftest import personal_page, slot, team_page
 from tests.factories import BookingFactory, OverrideFactory, StaffFactory
+from webhooks.models import WebhookSubscription
+from webhooks.services import send_test_event
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,10 @@ def world(db) -> World:
     booking.manage_token_expires_at = booking.end + dt.timedelta(days=7)
     booking.save()
     override = OverrideFactory(seller=sellers[1])
+    hook = WebhookSubscription.objects.create(
+        url="http://127.0.0.1:9/hook", events=["booking.created"], secret="s" * 32
+    )
+    delivery = send_test_event(hook)
     # A superuser: staff rights may come to depend on model permissions.
     staff = StaffFactory(username="fuzz-staff", is_superuser=True)
     return World(
@@ -73,6 +79,8 @@ def world(db) -> World:
             "team": str(meeting_type.page.team_id),
             "page_id": str(personal.page_id),
             "meeting_type_id": str(personal.pk),
+            "webhook": str(hook.pk),
+            "delivery_id": str(delivery.pk),
         },
         sellers=[str(seller.pk) for seller in sellers],
         free_slot=slot(days=6, hour=11).isoformat(),

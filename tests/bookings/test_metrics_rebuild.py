@@ -135,4 +135,4 @@ def test_deal_won_is_counted_once_and_only_after_the_meeting_started():
     record_deal_won(booking=booking, now=later)
     record_deal_won(booking=booking, now=later)
     assert SellerMetric.objects.get(seller=booking.seller, deals_won__gt=0).deals_won == 1
-    assert booking.events.filter(kind="deal_won").count() == 1
+    assert booking.events.filter(kind="deal_outcome").count() == 1

@@ -21,6 +21,7 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         write_only=True,
         required=False,
         allow_blank=True,
+        min_length=16,  # what the service accepts, so the schema says it too
         help_text="Signs deliveries; generated when empty. Shown once, in the create answer.",
     )
 

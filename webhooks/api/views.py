@@ -68,7 +68,7 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
         )
 
     @extend_schema(responses=WebhookDeliverySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the newest LOG_LENGTH
     def deliveries(self, request: Request, pk: str | None = None) -> Response:
         """The subscription's delivery log, newest first."""
         log = self._deliveries(self.get_object())[:LOG_LENGTH]
