@@ -107,6 +107,9 @@ class MeetingTypeSerializer(serializers.ModelSerializer):
     weekly_limit = serializers.IntegerField(
         min_value=1, max_value=5000, required=False, allow_null=True
     )
+    follow_up_delay = serializers.IntegerField(
+        min_value=0, max_value=30 * 24 * 60, required=False, allow_null=True
+    )
 
     class Meta:
         model = MeetingType
@@ -128,4 +131,6 @@ class MeetingTypeSerializer(serializers.ModelSerializer):
             "daily_limit",
             "weekly_limit",
             "is_active",
+            "reminder_offsets",
+            "follow_up_delay",
         ]
