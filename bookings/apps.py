@@ -24,3 +24,9 @@ class BookingsConfig(AppConfig):
         routing_hooks.register_load_counter(selectors.load_counts)
         sellers_hooks.register_booked_ranges(selectors.booked_ranges)
         track_seller_rows(Booking, uid="booking")
+
+        # Reminders follow the booking's changes (planned, moved, withdrawn).
+        from bookings.changes import on_booking_change
+        from bookings.reminders.plan import on_change as plan_reminders
+
+        on_booking_change(plan_reminders)

@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("integrations/google/", include("sellers.calendar.urls")),
+    path("integrations/twilio/", include("bookings.reminders.urls")),
     path("schedule/", include("bookings.urls")),
     path("", HomeView.as_view(), name="home"),
     # Keep last: the contract's 404 envelope for any other path under the public API.

@@ -56,15 +56,13 @@ def validate_reminder_offsets(value: Any) -> None:
     if not isinstance(value, list) or not all(
         isinstance(v, int) and not isinstance(v, bool) and 5 <= v <= 60 * 24 * 30 for v in value
     ):
-        raise ValidationError(
-            _("Reminder offsets must be a list of minutes between 5 and 43200.")
-        )
+        raise ValidationError(_("Reminder offsets must be a list of minutes between 5 and 43200."))
     if len(set(value)) != len(value):
         raise ValidationError(_("Reminder offsets must not repeat."))
 
 
 # Paths under /schedule/ that are not pages.
-RESERVED_PAGE_SLUGS = frozenset({"manage"})
+RESERVED_PAGE_SLUGS = frozenset({"manage", "s", "outcome"})
 
 
 def validate_page_slug(value: str) -> None:

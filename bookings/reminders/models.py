@@ -44,7 +44,9 @@ class Reminder(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     id = models.BigAutoField(primary_key=True)
-    booking = models.ForeignKey("bookings.Booking", on_delete=models.CASCADE, related_name="reminders")
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="reminders"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REMINDER)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     recipient = models.CharField(
