@@ -3,7 +3,9 @@
 A sweep (Celery beat, every minute) claims due rows with ``SELECT … FOR UPDATE SKIP
 LOCKED`` — two sweeps racing get disjoint batches — marks them ``sending`` under a claim
 id with a lease, commits, then sends them one by one in claim order, marking each row
-(one UPDATE, fenced by the claim id) right after the provider accepts it.
+(one UPDATE, fenced by the claim id) right after the provider accepts it. The batch re-reads its
+bookings' status and sequence (one query) before the first send and every two seconds, so
+a booking cancelled or moved after the claim is not reminded of its old time.
 
 A worker killed mid-batch leaves rows ``sending`` past their lease; the next sweep takes
 them back (``reclaim``). Which one was in flight is known from a marker in the cache
@@ -28,7 +30,7 @@ from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Reminder
+from bookings.models import Booking, Reminder
 from bookings.outbox import sms as outbox_sms
 from bookings.outbox.worker import backoff_seconds
 from bookings.reminders import content
@@ -43,6 +45,8 @@ UNCERTAIN = "interrupted while sending: not resent, it may have gone out (use se
 # Stop sending a batch this long before its lease ends: past the lease it is someone else's.
 LEASE_MARGIN = dt.timedelta(seconds=15)
 MARKER_TTL = 7 * 24 * 3600
+# How stale the batch's view of its bookings may get before it is read again.
+REFRESH_EVERY = dt.timedelta(seconds=2)
 
 
 @dataclass
@@ -125,8 +129,13 @@ def run(claim: Claim, senders: Senders) -> Counter[str]:
     phones = [r.booking.phone for r in claim.rows if r.channel == Reminder.Channel.SMS]
     stopped = outbox_sms.stopped_numbers(phones) if phones else set()
     outcomes: Counter[str] = Counter()
+    fresh_at = None
     for index, row in enumerate(claim.rows):
-        if timezone.now() >= claim.until - LEASE_MARGIN:
+        now = timezone.now()
+        if fresh_at is None or now - fresh_at >= REFRESH_EVERY:
+            _refresh_bookings(claim)
+            fresh_at = now
+        if now >= claim.until - LEASE_MARGIN:
             rest = [r.id for r in claim.rows[index:]]
             Reminder.objects.filter(id__in=rest, claim=claim.id, status=Status.SENDING).update(
                 status=Status.PLANNED, claim=None, claimed_until=None
@@ -135,6 +144,19 @@ def run(claim: Claim, senders: Senders) -> Counter[str]:
             break
         outcomes[send_one(row, senders, claim_id=claim.id, stopped=stopped)] += 1
     return outcomes
+
+
+def _refresh_bookings(claim: Claim) -> None:
+    """Re-read the status and sequence of the batch's bookings (one query): a booking
+    cancelled or moved after the claim must not get the old reminder."""
+    state = {
+        pk: (status, sequence)
+        for pk, status, sequence in Booking.objects.filter(
+            pk__in={row.booking_id for row in claim.rows}
+        ).values_list("pk", "status", "sequence")
+    }
+    for row in claim.rows:
+        row.booking.status, row.booking.sequence = state.get(row.booking_id, ("gone", -1))
 
 
 def send_one(
