@@ -25,7 +25,7 @@ def sent_emails(senders: sweep.Senders) -> list:
 def book(days: int = 3, hour: int = 10, phone: str = PHONE, start=None, **meeting):
     """A booking made through the service (so the reminders listener plans it)."""
     meeting.setdefault("reminder_offsets", [1440, 60])
-    meeting_type, seller = personal_page(**meeting)
+    meeting_type, _seller = personal_page(**meeting)
     result = create_booking(
         meeting_type=meeting_type,
         start=start or slot(days=days, hour=hour),

@@ -159,9 +159,11 @@ def test_one_query_per_reminder_on_the_hot_path(senders) -> None:
     Reminder.objects.update(due_at=start - dt.timedelta(days=2))
     count = Reminder.objects.count()
 
-    with time_machine.travel(start - dt.timedelta(days=1), tick=False):
-        with CaptureQueriesContext(connection) as queries:
-            sent = sweep.sweep(senders=senders)["sent"]
+    with (
+        time_machine.travel(start - dt.timedelta(days=1), tick=False),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        sent = sweep.sweep(senders=senders)["sent"]
 
     assert sent == count == 40
     # per reminder its mark; per batch: the claim (select + update) and the bookings'
