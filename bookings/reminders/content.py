@@ -168,6 +168,8 @@ def _email(reminder: Reminder, booking: Booking) -> OutgoingEmail:
         from_email=settings.DEFAULT_FROM_EMAIL,
         reply_to=(booking.email,) if to_seller else (booking.seller.email,),
         attachments=attachments,
+        # Which row a message came from, for support and for telling duplicates apart.
+        headers={"X-Meetroute-Reminder": str(reminder.pk)} if reminder.pk else {},
     )
 
 
