@@ -67,7 +67,7 @@ def test_two_sweepers_racing_send_each_reminder_once(settings) -> None:
             barrier.wait()
             with time_machine.travel(START - dt.timedelta(days=1), tick=True):
                 sweep.sweep(senders=shared)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
