@@ -9,6 +9,7 @@ renders in the booking's language (``settings.LANGUAGE_CODE`` until bookings sto
 from __future__ import annotations
 
 import zoneinfo
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -81,8 +82,15 @@ def fields(booking: Booking, recipient: str) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """Templates are compiled once per process (a sweep renders the same few thousands of
+    times)."""
+    return Template(source)
+
+
 def _render(source: str, context: dict[str, Any]) -> str:
-    return Template(source).render(Context(context, autoescape=False)).strip()
+    return _compiled(source).render(Context(context, autoescape=False)).strip()
 
 
 def _defaults(kind: str, recipient: str) -> tuple[str, str]:

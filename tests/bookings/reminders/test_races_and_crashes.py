@@ -149,3 +149,24 @@ def test_transient_errors_retry_later_and_permanent_ones_fail(settings) -> None:
     failed = Reminder.objects.get(status=S.FAILED)
     assert sweep.send_now(reminder_id=failed.pk, senders=senders) == S.SENT
     assert sweep.send_now(reminder_id=failed.pk, senders=senders) is None  # not failed now
+
+
+@pytest.mark.django_db
+def test_marks_lost_with_the_database_are_not_resent(settings) -> None:
+    """A database crash may lose asynchronously committed marks: every unmarked row up to
+    the in-flight one counts as attempted, the rows after it go again."""
+    due_reminders(3)
+    email = FakeEmailSender()
+    with time_machine.travel(START - dt.timedelta(days=1), tick=False):
+        claim = sweep.claim_due()
+        third = claim.rows[2]
+        sweep.cache.set(sweep._marker(claim.id), third.id, 60)  # sent 1-3, marks lost
+
+    after_lease = START - dt.timedelta(days=1) + dt.timedelta(seconds=301)
+    with time_machine.travel(after_lease, tick=False):
+        totals = sweep.sweep(senders=sweep.Senders(FallbackSender(email), FakeSms()))
+
+    assert (totals["reclaimed"], totals["sent"]) == (6, 3)
+    failed = set(Reminder.objects.filter(status=S.FAILED).values_list("id", flat=True))
+    assert failed == {row.id for row in claim.rows[:3]}
+    assert {reminder_of(e) for e in email.sent} == {row.id for row in claim.rows[3:]}
