@@ -52,7 +52,12 @@ def fits_one_sms(text: str) -> bool:
 
 
 def language(booking: Booking) -> str:
-    return getattr(booking, "language", "") or settings.LANGUAGE_CODE
+    """The booking's language when bookings store one, else its page's default, else
+    ``LANGUAGE_CODE`` (neither field exists yet: read them only if they do)."""
+    page = booking.meeting_type.page
+    return (
+        getattr(booking, "language", "") or getattr(page, "language", "") or settings.LANGUAGE_CODE
+    )
 
 
 def manage_link(booking: Booking) -> ManageLink | None:
