@@ -32,7 +32,8 @@ def on_change(change: BookingChange) -> None:
     booking = change.booking
     if change.kind in ("created", "rescheduled"):
         links.remember_manage_link(booking)
-        withdraw(booking, reason="rescheduled" if change.kind == "rescheduled" else "")
+        if change.kind == "rescheduled":
+            withdraw(booking, reason="rescheduled")
         plan(booking)
     elif change.kind == "cancelled":
         withdraw(booking, reason="cancelled")

@@ -177,3 +177,15 @@ def test_one_query_per_reminder_on_the_hot_path(senders) -> None:
 def test_bookings_without_the_listener_still_get_nothing_by_accident() -> None:
     booking = BookingFactory()
     assert not Booking.objects.get(pk=booking.pk).reminders.exists()
+
+
+def test_the_sweep_is_scheduled_every_minute_by_a_migration() -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    from config.celery import app
+
+    task = PeriodicTask.objects.get(name="bookings: sweep due reminders")
+    assert (task.task, task.enabled) == ("bookings.sweep_reminders", True)
+    assert (task.interval.every, task.interval.period) == (1, "minutes")
+    app.loader.import_default_modules()
+    assert "bookings.sweep_reminders" in app.tasks
