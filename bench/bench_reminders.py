@@ -133,7 +133,8 @@ def _worker(out) -> None:
     with connection.execute_wrapper(count):
         totals = sweep.sweep(senders=sweep.Senders(FallbackSender(email), sms), budget_seconds=600)
     sent = [int(e.headers["X-Meetroute-Reminder"]) for e in email.sent]
-    out.put((dict(totals), sent, [m.sid for m in sms.sent], statements))
+    # FakeSms numbers its sids per process: the pid makes them distinct across workers.
+    out.put((dict(totals), sent, [f"{os.getpid()}:{m.sid}" for m in sms.sent], statements))
     connection.close()
 
 
