@@ -2,7 +2,8 @@
 
 A job sends at most one text: the message sid lands in the job's payload (``message_ids``,
 a progress key the outbox never carries to newer jobs) right after Twilio accepts it, and
-a job that already has one returns at once.
+a job that already has one returns at once. No text goes to a number that opted out
+(``SmsOptOut``, written when it texts STOP; see bookings/reminders/inbound.py).
 """
 
 from __future__ import annotations
