@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Booking, Reminder, ReminderTemplates, SmsMessage, SmsOptOut
+from bookings.models import (
+    Booking,
+    ManageLink,
+    Reminder,
+    ReminderTemplates,
+    SmsMessage,
+    SmsOptOut,
+)
 from bookings.reminders import content, sweep
 from sellers.models import Seller
 
@@ -100,6 +107,20 @@ class SmsOptOutAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # only the number itself opts out (STOP) or back in (START)
+
+
+@admin.register(ManageLink)
+class ManageLinkAdmin(admin.ModelAdmin):
+    """Which bookings have a stored manage link; the link itself (it carries the
+    prospect's manage token) is never shown."""
+
+    list_display = ("booking",)
+    fields = ("booking",)
+    readonly_fields = ("booking",)
+    list_select_related = ("booking__seller",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(SmsMessage)
