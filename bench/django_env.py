@@ -27,6 +27,8 @@ def configure(*, database_url: str, redis_url: str, **extra: str) -> None:
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production",
         "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1rZXktMzItYnl0ZXMtbG9uZyEhISE=",
+        # DEBUG off refuses the console backend (it would log manage links).
+        "EMAIL_URL": "dummymail://localhost",
         **extra,
     }
     for name, value in defaults.items():

@@ -9,7 +9,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_engine.py", "bench_slots.py", "bench_booking.py", "bench_metrics.py"]
+BENCHMARKS = [
+    "bench_engine.py",
+    "bench_slots.py",
+    "bench_booking.py",
+    "bench_metrics.py",
+    "bench_reminders.py",
+]
 
 
 def main() -> int:

@@ -18,8 +18,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 
 from bookings.admin_views import ACTIONS, add_booking_view, booking_action_view, bulk_action
-from bookings.models import Booking, BookingEvent, Reminder, SlotLock
+from bookings.models import Booking, BookingEvent, SlotLock
 from bookings.outbox.admin import SyncJobInline, retry_all_failed_syncs
+from bookings.reminders.admin import ReminderInline, SmsMessageInline
 from routing.admin import pretty_json
 
 MANUAL_SYNC_FIELDS = (
@@ -74,17 +75,6 @@ class BookingEventInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-class ReminderInline(admin.TabularInline):
-    model = Reminder
-    extra = 0
-    fields = ("channel", "offset_minutes", "due_at", "sent_at")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 
@@ -224,7 +214,7 @@ class BookingAdmin(admin.ModelAdmin):
             },
         ),
     )
-    inlines = [BookingEventInline, ReminderInline, SyncJobInline]
+    inlines = [BookingEventInline, ReminderInline, SmsMessageInline, SyncJobInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # A select_related here switches list_select_related off: name every relation.
@@ -331,16 +321,6 @@ class BookingEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
-
-
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    list_display = ("due_at", "booking", "channel", "offset_minutes", "sent_at")
-    list_filter = ("channel", ("sent_at", admin.EmptyFieldListFilter))
-    search_fields = ("booking__email", "booking__name", "=booking__id")
-    autocomplete_fields = ("booking",)
-    date_hierarchy = "due_at"
-    list_select_related = ("booking__seller",)
 
 
 @admin.register(SlotLock)

@@ -28,3 +28,7 @@ class BookingsConfig(AppConfig):
         sellers_hooks.register_booked_ranges(selectors.booked_ranges)
         track_seller_rows(Booking, uid="booking")
         on_booking_change(sync_outcome)
+        # Reminders follow the booking's changes (planned, moved, withdrawn).
+        from bookings.reminders.plan import on_change as plan_reminders
+
+        on_booking_change(plan_reminders)

@@ -31,6 +31,10 @@ class BookingChange:
     previous_seller_id: UUID | None = None
     previous_start: dt.datetime | None = None
     previous_end: dt.datetime | None = None
+    #: The manage link with its plaintext token, when the service holds it (created, and a
+    #: reschedule through the manage link); "" otherwise. Listeners that keep it must keep
+    #: it encrypted: the booking stores only the token's hash.
+    manage_url: str = ""
 
 
 Listener = Callable[[BookingChange], None]

@@ -189,33 +189,6 @@ class BookingEvent(models.Model):
         return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class Reminder(models.Model):
-    """A reminder due before a meeting; unique per booking, channel and offset so a sweep
-    that runs twice sends it once."""
-
-    class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        SMS = "sms", "SMS"
-
-    id = models.BigAutoField(primary_key=True)
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reminders")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    offset_minutes = models.PositiveIntegerField()
-    due_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["booking", "channel", "offset_minutes"], name="reminder_once_per_kind"
-            ),
-        ]
-        indexes = [models.Index(fields=["sent_at", "due_at"], name="reminder_due_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.channel} {self.offset_minutes} min before {self.booking_id}"
-
-
 class SlotLock(models.Model):
     """Fallback for the Redis ``seller:start`` lock when Redis is unreachable."""
 
@@ -227,6 +200,13 @@ class SlotLock(models.Model):
         return self.key
 
 
-# The outbox's model lives with the outbox (bookings/outbox/); importing it here registers
-# it with this app.
+# The outbox's and the reminders' models live with them (bookings/outbox/, bookings/reminders/);
+# importing them here registers them with this app.
 from bookings.outbox.models import SyncJob  # noqa: E402, F401
+from bookings.reminders.models import (  # noqa: E402, F401
+    ManageLink,
+    Reminder,
+    ReminderTemplates,
+    SmsMessage,
+    SmsOptOut,
+)

@@ -287,6 +287,16 @@ PIPEDRIVE_WEBHOOK_USER = env.str("PIPEDRIVE_WEBHOOK_USER", default="")
 PIPEDRIVE_WEBHOOK_PASSWORD = env.str("PIPEDRIVE_WEBHOOK_PASSWORD", default="")
 HUBSPOT_API_URL = env.str("HUBSPOT_API_URL", default="")
 TWILIO_API_URL = env.str("TWILIO_API_URL", default="")
+
+# Reminders and two-way SMS (bookings.reminders; docs/operations.md "Reminders and SMS").
+# No SMS between these local hours of the prospect (HH:MM-HH:MM), except within
+# SMS_QUIET_HOURS_EXEMPT minutes of the meeting.
+SMS_QUIET_HOURS = env.str("SMS_QUIET_HOURS", default="21:00-08:00")
+SMS_QUIET_HOURS_EXEMPT = env.int("SMS_QUIET_HOURS_EXEMPT", default=120)
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
+REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+OUTCOME_LINK_MAX_AGE_DAYS = env.int("OUTCOME_LINK_MAX_AGE_DAYS", default=14)
 ZOOM_ACCOUNT_ID = env.str("ZOOM_ACCOUNT_ID", default="")
 ZOOM_CLIENT_ID = env.str("ZOOM_CLIENT_ID", default="")
 ZOOM_CLIENT_SECRET = env.str("ZOOM_CLIENT_SECRET", default="")

@@ -35,6 +35,7 @@ urlpatterns = [
     path("integrations/google/", include("sellers.calendar.urls")),
     path("integrations/outlook/", include("sellers.calendar.outlook_urls")),
     path("integrations/pipedrive/webhook/", pipedrive_views.webhook, name="pipedrive_webhook"),
+    path("integrations/twilio/", include("bookings.reminders.urls")),
     path("schedule/", include("bookings.urls")),
     path("embed.js", embed_script, name="embed-script"),
     path("jsi18n/<str:lang>/", javascript_catalog, name="javascript-catalog"),

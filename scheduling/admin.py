@@ -122,7 +122,18 @@ class MeetingTypeAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Messages", {"fields": ("reminder_offsets", "confirmation_message")}),
+        (
+            "Messages",
+            {
+                "fields": (
+                    "reminder_offsets",
+                    "remind_seller",
+                    "follow_up_delay",
+                    "confirmation_message",
+                ),
+                "description": "Reminder and follow-up texts: Bookings › Reminder templates.",
+            },
+        ),
         ("Display", {"fields": ("is_active", "order", "created_at", "updated_at")}),
     )
 

@@ -17,6 +17,11 @@ from sellers.fields import TimezoneField
 from sellers.models import Seller, Team
 
 
+def default_reminder_offsets() -> list[int]:
+    """24 hours and 1 hour before the meeting."""
+    return [1440, 60]
+
+
 class SchedulingPage(models.Model):
     """A public booking page, owned by exactly one seller (personal) or one team."""
 
@@ -118,11 +123,23 @@ class MeetingType(models.Model):
         null=True, blank=True, help_text="Empty: FREQUENCY_WINDOW_DAYS"
     )
     reminder_offsets = models.JSONField(
-        default=list,
+        default=default_reminder_offsets,
         blank=True,
         validators=[validate_reminder_offsets],
-        help_text="Minutes before the meeting, e.g. [1440, 60]",
+        help_text="Minutes before the meeting (each ≥ 5), e.g. [1440, 60]",
     )
+    # Reminders and follow-ups (bookings.reminders): empty templates use the built-in text.
+    remind_seller = models.BooleanField(
+        default=False, help_text="Also email the seller at each reminder offset"
+    )
+    reminder_email_subject = models.CharField(max_length=200, blank=True)
+    reminder_email_body = models.TextField(blank=True)
+    reminder_sms_body = models.TextField(blank=True)
+    follow_up_delay = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Minutes after the end; empty: no follow-up"
+    )
+    follow_up_subject = models.CharField(max_length=200, blank=True)
+    follow_up_body = models.TextField(blank=True)
     confirmation_message = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     order = models.PositiveIntegerField(default=0)

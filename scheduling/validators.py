@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 QUESTION_TYPES = (
     "text",
@@ -53,15 +54,15 @@ def validate_questions(value: Any) -> None:
 def validate_reminder_offsets(value: Any) -> None:
     """Minutes before the meeting at which reminders go out, e.g. [1440, 60]."""
     if not isinstance(value, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 60 * 24 * 30 for v in value
+        isinstance(v, int) and not isinstance(v, bool) and 5 <= v <= 60 * 24 * 30 for v in value
     ):
-        raise ValidationError("Reminder offsets must be a list of minutes between 1 and 43200.")
+        raise ValidationError(_("Reminder offsets must be a list of minutes between 5 and 43200."))
     if len(set(value)) != len(value):
-        raise ValidationError("Reminder offsets must not repeat.")
+        raise ValidationError(_("Reminder offsets must not repeat."))
 
 
 # Paths under /schedule/ that are not pages.
-RESERVED_PAGE_SLUGS = frozenset({"manage"})
+RESERVED_PAGE_SLUGS = frozenset({"manage", "s", "outcome"})
 
 
 def validate_page_slug(value: str) -> None:

@@ -2,11 +2,13 @@
 
 A job sends at most one text: the message sid lands in the job's payload (``message_ids``,
 a progress key the outbox never carries to newer jobs) right after Twilio accepts it, and
-a job that already has one returns at once.
+a job that already has one returns at once. No text goes to a number that opted out
+(``SmsOptOut``, written when it texts STOP; see bookings/reminders/inbound.py).
 """
 
 from __future__ import annotations
 
+import logging
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -15,11 +17,13 @@ from django.utils import translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
-from bookings.models import Booking
+from bookings.models import Booking, SmsOptOut
 from bookings.outbox.models import SyncJob
 from bookings.outbox.payload import secret
 from integrations.base import ProviderPermanentError
 from integrations.sms.base import SentSms, SmsSender
+
+logger = logging.getLogger(__name__)
 
 _fake_sender: SmsSender | None = None
 
@@ -49,10 +53,34 @@ def e164(phone: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def send_sms(to: str, body: str, *, sender: SmsSender | None = None) -> str:
-    """Send one text now and return its message sid. Not idempotent: callers that may run
-    twice record the sid and check it first (as ``handle`` does)."""
-    sent: SentSms = (sender or default_sender()).send(e164(to), body)
+def stopped_numbers(phones: list[str]) -> set[str]:
+    """Which of ``phones`` (as E.164) opted out; one query for a whole batch."""
+    numbers = set()
+    for phone in phones:
+        try:
+            numbers.add(e164(phone))
+        except ProviderPermanentError:
+            continue
+    return set(SmsOptOut.objects.filter(number__in=numbers).values_list("number", flat=True))
+
+
+def send_sms(
+    to: str,
+    body: str,
+    *,
+    sender: SmsSender | None = None,
+    status_callback: str = "",
+    stopped: set[str] | None = None,
+) -> str | None:
+    """Send one text now and return its message sid, or None when the number opted out
+    (STOP): no text of any kind goes to it. ``stopped``: the opted-out numbers when the
+    caller looked them up for a batch (else one query here). Not idempotent: callers that
+    may run twice record the sid and check it first (as ``handle`` does)."""
+    number = e164(to)
+    if number in (stopped if stopped is not None else stopped_numbers([number])):
+        logger.info("SMS to %s not sent: the number opted out", number)
+        return None
+    sent: SentSms = (sender or default_sender()).send(number, body, status_callback=status_callback)
     return sent.sid
 
 
@@ -95,6 +123,8 @@ def handle(job: SyncJob, sender: SmsSender | None = None) -> None:
         return
     body = booking_text(booking, job.action, secret(job.payload, "manage_url"))
     sid = send_sms(booking.phone, body, sender=sender)
+    if sid is None:
+        return
     fresh = SyncJob.objects.filter(pk=job.pk).values_list("payload", flat=True).first() or {}
     payload = {**fresh, "message_ids": [sid]}
     SyncJob.objects.filter(pk=job.pk).update(payload=payload)

@@ -366,7 +366,7 @@ def _writer(
         enqueue_booking_sync(
             booking=booking, action="create", payload={"manage_url": tokens.manage_url(token)}
         )
-        announce(BookingChange(booking, "created", actor))
+        announce(BookingChange(booking, "created", actor, manage_url=tokens.manage_url(token)))
         return booking
 
     return insert

@@ -321,7 +321,8 @@ def _mover(booking: Booking, slot: Slot, zone: str, actor: str, manage_token: st
             start=current.start.isoformat(),
             routing=decision.reason if decision else "same seller",
         )
-        payload = {"manage_url": tokens.manage_url(manage_token)} if manage_token else None
+        manage_url = tokens.manage_url(manage_token) if manage_token else ""
+        payload = {"manage_url": manage_url} if manage_url else None
         enqueue_booking_sync(booking=current, action="update", payload=payload)
         announce(
             BookingChange(
@@ -331,6 +332,7 @@ def _mover(booking: Booking, slot: Slot, zone: str, actor: str, manage_token: st
                 previous_seller_id=was_seller,
                 previous_start=was_start,
                 previous_end=was_end,
+                manage_url=manage_url,
             )
         )
         return current

@@ -16,7 +16,8 @@ class SentSms:
 class SmsSender(Protocol):
     name: str
 
-    def send(self, to: str, body: str) -> SentSms:
+    def send(self, to: str, body: str, *, status_callback: str = "") -> SentSms:
         """Send ``body`` to ``to`` (E.164). Not idempotent by itself: callers record the
-        returned sid and check it before sending again."""
+        returned sid and check it before sending again. ``status_callback``: where the
+        provider posts delivery status changes."""
         ...

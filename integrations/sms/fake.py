@@ -17,7 +17,7 @@ class FakeSms:
     sent: list[SentSms] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
-    def send(self, to: str, body: str) -> SentSms:
+    def send(self, to: str, body: str, *, status_callback: str = "") -> SentSms:
         message = SentSms(sid=f"SMfake{next(self._ids):08d}", to=to, body=body)
         self.sent.append(message)
         logger.info("SMS to %s: %s", to, body)

@@ -13,6 +13,7 @@ from django.conf import settings
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
+from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from integrations.provider_http import raise_for_status, timeout, transport_errors
@@ -69,13 +70,33 @@ class TwilioSms:
             raise
         return str(account.status)
 
-    def send(self, to: str, body: str) -> SentSms:
+    def send(self, to: str, body: str, *, status_callback: str = "") -> SentSms:
+        extra = {"status_callback": status_callback} if status_callback else {}
         try:
             with transport_errors(PROVIDER):
-                message = self.client.messages.create(to=to, from_=self.from_number, body=body)
+                message = self.client.messages.create(
+                    to=to, from_=self.from_number, body=body, **extra
+                )
         except TwilioRestException as exc:
             raise_for_status(
                 PROVIDER, exc.status, f"{exc.code}: {exc.msg}"[:300], self.http_client.last_headers
             )
             raise
         return SentSms(sid=str(message.sid), to=to, body=body)
+
+
+def valid_signature(url: str, params: dict[str, str], signature: str) -> bool:
+    """Whether ``signature`` (the X-Twilio-Signature header) signs a request Twilio made to
+    ``url`` with form ``params``, under TWILIO_AUTH_TOKEN (twilio's RequestValidator)."""
+    token = settings.TWILIO_AUTH_TOKEN
+    return bool(token and signature) and RequestValidator(token).validate(url, params, signature)
+
+
+def twiml_reply(text: str) -> str:
+    """The TwiML answer to an inbound message: ``text`` as the reply, none when empty."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)

@@ -198,6 +198,9 @@ class MeetingTypeSerializer(ModelSerializer):
     weekly_limit = serializers.IntegerField(
         min_value=1, max_value=5000, required=False, allow_null=True
     )
+    follow_up_delay = serializers.IntegerField(
+        min_value=0, max_value=30 * 24 * 60, required=False, allow_null=True
+    )
 
     class Meta:
         model = MeetingType
@@ -219,6 +222,8 @@ class MeetingTypeSerializer(ModelSerializer):
             "daily_limit",
             "weekly_limit",
             "is_active",
+            "reminder_offsets",
+            "follow_up_delay",
         ]
 
     def validate_questions(self, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:

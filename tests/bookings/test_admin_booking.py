@@ -209,7 +209,7 @@ def test_admin_change_page_saves_prospect_fields_only(
         "seller": "",
     }
     data["answers"] = "{}"
-    for prefix in ("events", "reminders", "sync_jobs"):
+    for prefix in ("events", "reminders", "sms_messages", "sync_jobs"):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
 
     response = admin_client.post(url("change", booking.pk), data)

@@ -14,7 +14,16 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import Booking, BookingEvent, Reminder, SlotLock
+from bookings.models import (
+    Booking,
+    BookingEvent,
+    ManageLink,
+    Reminder,
+    ReminderTemplates,
+    SlotLock,
+    SmsMessage,
+    SmsOptOut,
+)
 from bookings.outbox.models import SyncJob
 from routing.models import RoutingDecision, RoutingState
 from sellers.models import CalendarConnection, Seller, SellerMetric
@@ -31,6 +40,9 @@ ACCESS, REFRESH, CHANNEL = "ya29.SECRET-access-x1", "1//SECRET-refresh-x2", "SEC
 NO_ADD_PAGE = {WaitlistToken}
 # Webhook events and deliveries are what happened: recorded by the app, never typed in.
 NO_ADD_PAGE |= {WebhookEvent, WebhookDelivery}
+# Written only by what happens (bookings, texts received, STOP); templates belong to an
+# existing meeting type.
+NO_ADD_PAGE |= {Reminder, SmsMessage, SmsOptOut, ManageLink, ReminderTemplates}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 OUR_APPS = {"sellers", "scheduling", "routing", "bookings", "webhooks", "waitlist", "integrations"}
 OURS = [model for model in REGISTERED if model._meta.app_label in OUR_APPS]
@@ -55,9 +67,11 @@ def build_everything() -> dict[str, object]:
     BusyIntervalFactory(seller=seller, connection=connection_)
     SellerMetric.objects.create(seller=seller, country="PE", date=now.date(), bookings=2)
     SyncJobFactory(booking=booking, status=SyncJob.Status.FAILED, last_error="HubSpot 500")
-    Reminder.objects.create(
-        booking=booking, channel="email", offset_minutes=60, due_at=booking.start
+    Reminder.objects.create(  # besides the ones the booking planned
+        booking=booking, channel="email", offset_minutes=7, due_at=booking.start
     )
+    SmsMessage.objects.create(booking=booking, direction="in", number="+51999999999", body="C")
+    SmsOptOut.objects.create(number="+51999999998", keyword="STOP")
     SlotLock.objects.create(key=f"{seller.id}:{booking.start}", owner="w1", expires_at=now)
     RoutingState.objects.create(pool_key="page:x", last_seller=seller, assignments=3)
     config = WaitlistCalendarConfig.objects.create(business_name="Demo clinic")

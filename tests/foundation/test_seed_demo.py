@@ -55,6 +55,11 @@ def test_seed_demo_first_run_creates_the_demo() -> None:
         "bookings.BookingEvent": 10,
         "sellers.SellerMetric": 7,  # written by the booking service, like any booking
         "bookings.SyncJob": 7,  # the confirmation emails (no other provider is on)
+        # The reminders each booking plans (offsets still ahead, the seller's outcome
+        # prompt) and its stored manage link; reminder templates are the meeting types.
+        "bookings.Reminder": 10,
+        "bookings.ManageLink": 7,
+        "bookings.ReminderTemplates": 30,
     }
 
 

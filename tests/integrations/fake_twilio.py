@@ -2,12 +2,22 @@
 with Twilio's JSON message resource or its error shape) and "Fetch an Account resource"
 (``GET /2010-04-01/Accounts/{Sid}.json``, twilio.com/docs/iam/api/account) for the provider
 check; ``status`` is one of active, suspended, closed. Bad credentials are 401 code 20003,
-another account's SID 403 ("Error and warning dictionary")."""
+another account's SID 403 ("Error and warning dictionary").
+
+Twilio's own requests to us are made here too: an inbound message ("A message comes in":
+form fields MessageSid, From, To, Body, twilio.com/docs/messaging/guides/webhook-request)
+and a delivery status callback (MessageSid, MessageStatus, to the message's
+StatusCallback), each signed as Twilio signs them (twilio.com/docs/usage/security:
+X-Twilio-Signature = base64 of HMAC-SHA1 under the auth token of the full URL followed by
+every POST parameter name and value, sorted by name) — written out here, independently of
+the client library's RequestValidator that the code under test uses."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 import re
 import secrets
 from email.utils import format_datetime
@@ -38,6 +48,7 @@ class FakeTwilio(FakeProvider):
     def __init__(self) -> None:
         super().__init__()
         self.messages: list[dict[str, Any]] = []
+        self.callbacks: dict[str, str] = {}  # message sid → its StatusCallback URL
         self.account_status = "active"
 
     def handle(self, request: Request) -> Response:
@@ -98,4 +109,42 @@ class FakeTwilio(FakeProvider):
             "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
         }
         self.messages.append(message)
+        if form.get("StatusCallback"):
+            self.callbacks[sid] = form["StatusCallback"]
         return Response(201, message)
+
+
+def signature(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
+    """X-Twilio-Signature for a POST of ``params`` to ``url``."""
+    data = url + "".join(f"{key}{params[key]}" for key in sorted(params))
+    digest = hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def post_signed(client: Any, url: str, params: dict[str, str], *, token: str = AUTH_TOKEN) -> Any:
+    """POST ``params`` to ``url`` (absolute, as Twilio knows it) with Twilio's signature,
+    through Django's test ``client``."""
+    path = re.sub(r"^https?://[^/]+", "", url)
+    header = signature(url, params, token)
+    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=header)
+
+
+def inbound_params(from_: str, body: str) -> dict[str, str]:
+    return {
+        "MessageSid": "SM" + secrets.token_hex(16),
+        "AccountSid": ACCOUNT_SID,
+        "From": from_,
+        "To": FROM_NUMBER,
+        "Body": body,
+        "NumMedia": "0",
+    }
+
+
+def status_params(sid: str, status: str) -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "MessageStatus": status,
+        "AccountSid": ACCOUNT_SID,
+        "From": FROM_NUMBER,
+        "ApiVersion": "2010-04-01",
+    }

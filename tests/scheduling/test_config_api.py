@@ -347,6 +347,8 @@ def meeting_body(page, **changes):
         "daily_limit": 4,
         "weekly_limit": None,
         "is_active": True,
+        "reminder_offsets": [1440, 60],
+        "follow_up_delay": 120,
     }
     return body | changes
 
@@ -374,6 +376,9 @@ def test_meeting_types_round_trip_with_exact_fields(staff_client, me):
         ({"location_type": "carrier_pigeon"}, "location_type"),
         ({"questions": [{"key": "Bad Key", "label": "x", "type": "text"}]}, "questions"),
         ({"questions": [{"key": "pick", "label": "x", "type": "select"}]}, "questions"),
+        ({"reminder_offsets": [1440, 4]}, "reminder_offsets"),
+        ({"reminder_offsets": [60, 60]}, "reminder_offsets"),
+        ({"follow_up_delay": -1}, "follow_up_delay"),
     ],
 )
 def test_meeting_types_invalid_is_400(staff_client, me, changes, field):
