@@ -10,7 +10,7 @@ class BookingsConfig(AppConfig):
         import bookings): booked time for slots, loads for routing, booked meetings for
         free/busy sync, and slot-cache bumps when a booking changes."""
         from bookings import selectors
-        from bookings.models import Booking, BookingStatus
+        from bookings.models import BLOCKING_STATUSES, Booking
         from routing import hooks as routing_hooks
         from scheduling import hooks as scheduling_hooks
         from scheduling.signals import track_seller_rows
@@ -18,7 +18,7 @@ class BookingsConfig(AppConfig):
 
         scheduling_hooks.register_booked_time(
             scheduling_hooks.BookedTime(
-                rows=selectors.booked_time_rows, blocking_status=BookingStatus.CONFIRMED
+                rows=selectors.booked_time_rows, blocking_statuses=frozenset(BLOCKING_STATUSES)
             )
         )
         routing_hooks.register_load_counter(selectors.load_counts)

@@ -195,6 +195,9 @@ CELERY_BEAT_SCHEDULE = {
     "calendar-renew-channels": {"task": "integrations.calendar.renew_channels", "schedule": 3600.0},
 }
 
+# Waitlist: how long a freed slot stays held for the person it was offered to.
+WAITLIST_HOLD_MINUTES = conf.positive_int("WAITLIST_HOLD_MINUTES", 15)
+
 # Email: console by default; EMAIL_URL (smtp://…) or an anymail ESP in production.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Meetings <meetings@example.com>")
 EMAIL_URL = conf.url("EMAIL_URL", None, {"smtp", "smtps", "submission", "consolemail", "dummymail"})

@@ -10,6 +10,7 @@ from scheduling.views import HomeView
 urlpatterns = [
     path("api/v1/public/", include("scheduling.api.urls_public")),
     path("api/v1/public/", include("bookings.api.urls_public")),
+    path("api/v1/public/", include("waitlist.api.urls_public")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script as a file: Swagger UI works under the CSP.
     path(
@@ -17,6 +18,7 @@ urlpatterns = [
     ),
     path("api/v1/", include("scheduling.api.urls")),
     path("api/v1/", include("bookings.api.urls")),
+    path("api/v1/", include("waitlist.api.urls")),
     path(
         "admin/scheduling/explain/",
         admin.site.admin_view(explain_view),
@@ -30,6 +32,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("integrations/google/", include("sellers.calendar.urls")),
     path("schedule/", include("bookings.urls")),
+    path("waitlist/", include("waitlist.urls")),
     path("", HomeView.as_view(), name="home"),
     # Keep last: the contract's 404 envelope for any other path under the public API.
     path("api/v1/public/", include(public_fallback)),

@@ -220,10 +220,10 @@ def seller_calendars(
             [("start", "FLOOR"), ("blocked_start", "FLOOR"), ("blocked_end", "CEIL")],
         )
     )
-    blocking = source.blocking_status if source is not None else None
+    blocking = source.blocking_statuses if source is not None else frozenset()
     type_id = str(meeting_type.id)
     for seller_id, status, booked_type, start, blocked_start, blocked_end in booked:
-        if status == blocking and blocked_start < busy_hi and blocked_end > busy_lo:
+        if status in blocking and blocked_start < busy_hi and blocked_end > busy_lo:
             busy[seller_id].append(Interval(at(blocked_start), at(blocked_end)))
         if booked_type == type_id:
             counted[seller_id].append(at(start))
