@@ -90,7 +90,7 @@ def convert_hold(*, hold_id: Any, **booking: Any) -> BookingResult:
     locked and deleted first, in the same transaction: two converts of one hold give one
     booking, the other ``NotActive``; any booking error rolls the hold back into place."""
     hold = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("meeting_type__page__seller", "seller")
         .filter(pk=hold_id, status=BookingStatus.HELD)
         .first()
