@@ -74,9 +74,7 @@ def test_party_larger_than_the_freed_booking_is_skipped(queue, django_capture_on
     assert (fresh(first).status, fresh(second).status) == (Status.PENDING, Status.NOTIFIED)
 
 
-def test_lapsed_hold_cascades_to_the_next_entry(
-    queue, twilio, django_capture_on_commit_callbacks
-):
+def test_lapsed_hold_cascades_to_the_next_entry(queue, twilio, django_capture_on_commit_callbacks):
     taken, first, second = queue
     with django_capture_on_commit_callbacks(execute=True):
         booking_services.cancel_booking(booking=taken)
@@ -162,7 +160,9 @@ def test_late_accept_books_a_still_free_time(
     assert fresh(first).status == Status.CONFIRMED
 
 
-def test_accept_without_an_offer_is_not_active(api_client, page, django_capture_on_commit_callbacks):
+def test_accept_without_an_offer_is_not_active(
+    api_client, page, django_capture_on_commit_callbacks
+):
     meeting_type, _ = page
     start = slot(hour=10)
     book(api_client, meeting_type, start)
@@ -179,7 +179,9 @@ def test_accept_without_an_offer_is_not_active(api_client, page, django_capture_
 
 
 @override_settings(WAITLIST_HOLD_MINUTES=5)
-def test_expired_and_cancelled_tokens_are_gone(api_client, page, django_capture_on_commit_callbacks):
+def test_expired_and_cancelled_tokens_are_gone(
+    api_client, page, django_capture_on_commit_callbacks
+):
     meeting_type, _ = page
     start = slot(hour=10)
     book(api_client, meeting_type, start)

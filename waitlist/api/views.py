@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,8 +32,16 @@ from waitlist.models import WaitlistEntry, WaitlistSlot
 from waitlist.services import join, offers, voice
 
 
+class FilterByPagePagination(PageNumberPagination):
+    """``page`` is the contract's filter (a page id) here: the page number moves to ``p``
+    (the ``next``/``previous`` links carry it)."""
+
+    page_query_param = "p"
+
+
 class _Listed(viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffOrOwner]  # actions: the staff change permission
+    pagination_class = FilterByPagePagination
     select = staticmethod(selectors.entry_list)
     model: type = WaitlistEntry
 
