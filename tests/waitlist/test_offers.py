@@ -79,10 +79,10 @@ def test_lapsed_hold_cascades_to_the_next_entry(queue, twilio, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         booking_services.cancel_booking(booking=taken)
     hold = fresh(first).hold
-    with time_machine.travel(fresh(first).response_deadline + dt.timedelta(seconds=1)):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert offers.sweep_lapsed_offers() == 1
-            assert offers.sweep_lapsed_offers() == 0  # run twice: one effect
+    lapsed = fresh(first).response_deadline + dt.timedelta(seconds=1)
+    with time_machine.travel(lapsed), django_capture_on_commit_callbacks(execute=True):
+        assert offers.sweep_lapsed_offers() == 1
+        assert offers.sweep_lapsed_offers() == 0  # run twice: one effect
     assert fresh(first).status == Status.EXPIRED
     assert fresh(second).status == Status.NOTIFIED
     assert fresh(second).hold.start == hold.start
@@ -93,7 +93,7 @@ def test_lapsed_hold_cascades_to_the_next_entry(queue, twilio, django_capture_on
 def test_decline_hands_the_time_to_the_next_entry(
     api_client, queue, twilio, django_capture_on_commit_callbacks
 ):
-    taken, first, second = queue
+    taken, _, second = queue
     with django_capture_on_commit_callbacks(execute=True):
         booking_services.cancel_booking(booking=taken)
     token = token_in(texts_to(twilio, PHONE)[-1])

@@ -82,7 +82,7 @@ def test_trigger_refuses_a_missing_bad_or_foreign_key(api_client, page, business
 
 def test_call_report_is_stored_and_joins_when_asked(api_client, page, business):
     meeting_type, _ = page
-    config, key = business
+    _, key = business
     start = slot(hour=10)
     book(api_client, meeting_type, start)
     report = {
