@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from waitlist.admin_views import add_entry_view
 from waitlist.models import WaitlistCalendarConfig, WaitlistEntry, WaitlistSlot, WaitlistToken
 
 
@@ -114,6 +115,11 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
         "updated_at",
     )
     inlines = [WaitlistTokenInline]
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        return add_entry_view(self, request)
 
 
 @admin.register(WaitlistToken)
