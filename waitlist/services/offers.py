@@ -41,7 +41,7 @@ from waitlist.services.join import wanted_starts
 
 logger = logging.getLogger(__name__)
 
-#: How many waiting entries one freed time is tried against (each try is a few queries).
+#: How many fitting entries one freed time tries to hold for (each try is a few queries).
 MAX_TRIES = 20
 
 
@@ -77,49 +77,57 @@ def on_booking_change(change: BookingChange) -> None:
 def offer_freed(freed: Freed, *, now: dt.datetime | None = None) -> list[WaitlistEntry]:
     """Hold times inside ``freed`` for the first entries waiting for them, and text each
     its offer after commit. Several entries can get offers when the freed time holds
-    several of their meetings. Entries being offered elsewhere right now are skipped
-    (row locks, SKIP LOCKED). Returns the entries offered."""
+    several of their meetings. The queue is read without locks (one query); an entry that
+    fits is row-locked before its hold, and one being offered elsewhere right now is
+    skipped (SKIP LOCKED). Returns the entries offered."""
     now = now or timezone.now()
-    if freed.end <= now:
-        return []
     seller = Seller.objects.filter(pk=freed.seller_id).first()
-    if seller is None:
+    if freed.end <= now or seller is None:
         return []
-    day = dt.timedelta(days=1)
+    day = dt.timedelta(days=1)  # alternatives are on the requested day
     waiting = (
-        WaitlistEntry.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("slot__meeting_type__page")
+        WaitlistEntry.objects.select_related("slot__meeting_type__page")
         .filter(
             status=WaitlistEntry.Status.PENDING,
             slot__meeting_type__page_id=freed.page_id,
             requested_slot__gte=freed.start - day,
             requested_slot__lt=freed.end + day,
         )
-        .order_by("priority", "created_at", "id")[:MAX_TRIES]
+        .order_by("priority", "created_at", "id")
     )
-    offered = []
+    offered, tries = [], 0
     for entry in waiting:
-        if freed.capacity is not None and entry.party_size > freed.capacity:
+        starts = _fitting_starts(entry, freed, now)
+        if not starts or (freed.capacity is not None and entry.party_size > freed.capacity):
             continue
-        if _hold_for(entry, seller, freed, now):
-            offered.append(entry)
+        locked = (
+            WaitlistEntry.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("slot__meeting_type__page")
+            .filter(pk=entry.pk, status=WaitlistEntry.Status.PENDING)
+            .first()
+        )
+        if locked is None:
+            continue
+        tries += 1
+        hold = next((h for h in (_try_hold(locked, seller, s) for s in starts) if h), None)
+        if hold is not None:
+            open_offer(locked, hold, now=now)
+            offered.append(locked)
+        if tries >= MAX_TRIES:
+            break
     return offered
 
 
-def _hold_for(entry: WaitlistEntry, seller: Seller, freed: Freed, now: dt.datetime) -> bool:
-    """Try the entry's wanted starts that fall inside the freed time, its requested time
-    first; the first one ``place_hold`` accepts opens the offer."""
+def _fitting_starts(entry: WaitlistEntry, freed: Freed, now: dt.datetime) -> list[dt.datetime]:
+    """The entry's wanted future starts whose meeting fits inside the freed time, its
+    requested time first."""
     meeting_type = entry.slot.meeting_type
-    starts = sorted(wanted_starts(entry), key=lambda t: (t != entry.requested_slot, t))
-    for start in starts:
+    fitting = []
+    for start in wanted_starts(entry):
         slot = Slot.of(meeting_type, start)
-        if start <= now or slot.blocked_start < freed.start or slot.blocked_end > freed.end:
-            continue
-        hold = _try_hold(entry, seller, start)
-        if hold is not None:
-            open_offer(entry, hold, now=now)
-            return True
-    return False
+        if start > now and slot.blocked_start >= freed.start and slot.blocked_end <= freed.end:
+            fitting.append(start)
+    return sorted(fitting, key=lambda t: (t != entry.requested_slot, t))
 
 
 def _try_hold(entry: WaitlistEntry, seller: Seller, start: dt.datetime) -> Booking | None:
