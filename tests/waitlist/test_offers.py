@@ -205,3 +205,19 @@ def test_expired_and_cancelled_tokens_are_gone(
     assert api_client.get("/api/v1/public/waitlist/wl_nope/").status_code == 404
     page_answer = api_client.get(f"/waitlist/{token}/")
     assert page_answer.status_code == 410
+
+
+def test_entries_waiting_for_other_times_do_not_crowd_out_the_one_that_fits(
+    api_client, page, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(offers, "MAX_TRIES", 1)
+    meeting_type, _ = page
+    for n, hour in enumerate((8, 9, 11)):  # earlier entries, other times of the same day
+        book(api_client, meeting_type, slot(hour=hour), n=n + 1)
+        enlist(meeting_type, slot(hour=hour), f"+5191234567{n}", alternatives=[])
+    taken = book(api_client, meeting_type, slot(hour=10))
+    entry = enlist(meeting_type, slot(hour=10), PHONE, alternatives=[])
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_services.cancel_booking(booking=taken)
+    assert fresh(entry).status == Status.NOTIFIED
+    assert WaitlistEntry.objects.filter(status=Status.NOTIFIED).count() == 1
