@@ -20,13 +20,21 @@ from routing.models import RoutingDecision, RoutingState
 from sellers.models import CalendarConnection, Seller, SellerMetric
 from tests.factories import BusyIntervalFactory, CalendarConnectionFactory, SyncJobFactory
 from tests.foundation.conftest import admin_url as url
-from waitlist.models import WaitlistCalendarConfig, WaitlistEntry, WaitlistSlot, WaitlistToken
+from waitlist.models import (
+    VoiceCall,
+    WaitlistCalendarConfig,
+    WaitlistEntry,
+    WaitlistRule,
+    WaitlistSlot,
+    WaitlistToken,
+)
+from waitlist.services.voice import create_api_key
 
 pytestmark = pytest.mark.django_db
 
 ACCESS, REFRESH, CHANNEL = "ya29.SECRET-access-x1", "1//SECRET-refresh-x2", "SECRET-channel-x3"
 # Tokens are minted only where their plaintext is sent, so their add page is refused.
-NO_ADD_PAGE = {WaitlistToken}
+NO_ADD_PAGE = {WaitlistToken, VoiceCall}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 OUR_APPS = {"sellers", "scheduling", "routing", "bookings", "waitlist", "integrations"}
 OURS = [model for model in REGISTERED if model._meta.app_label in OUR_APPS]
@@ -63,9 +71,10 @@ def build_everything() -> dict[str, object]:
     entry = WaitlistEntry.objects.create(
         slot=slot, first_name="Ana", phone="+51999999999", requested_slot=booking.start
     )
-    WaitlistToken.objects.create(
-        entry=entry, token_hash="a" * 64, kind="confirmation", expires_at=now
-    )
+    WaitlistToken.objects.create(entry=entry, token_hash="a" * 64, kind="offer", expires_at=now)
+    WaitlistRule.objects.create(page=booking.meeting_type.page)
+    create_api_key(config=config, name="n8n")
+    VoiceCall.objects.create(config=config, phone="+51999999999", wants_waitlist=True, entry=entry)
     return {"seller": seller, "booking": booking, "connection": connection_}
 
 

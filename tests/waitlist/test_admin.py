@@ -47,3 +47,21 @@ def test_admin_add_of_a_free_time_says_so_and_adds_nothing(admin_client, page):
     assert response.status_code == 200
     assert "Book it instead" in response.content.decode()
     assert not WaitlistEntry.objects.exists()
+
+
+def test_admin_adds_an_api_key_and_shows_it_once(admin_client, page):
+    from waitlist.models import WaitlistApiKey, WaitlistCalendarConfig
+    from waitlist.services.voice import business_for_key
+
+    meeting_type, _ = page
+    config = WaitlistCalendarConfig.objects.create(business_name="B", page=meeting_type.page)
+    response = admin_client.post(
+        "/admin/waitlist/waitlistapikey/add/",
+        {"config": str(config.pk), "name": "n8n"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    [message] = [str(m) for m in response.context["messages"] if "X-Api-Key" in str(m)]
+    key = message.rsplit(" ", 1)[1]
+    assert business_for_key(key) == config
+    assert WaitlistApiKey.objects.get().name == "n8n"

@@ -23,7 +23,7 @@ def business(page):
     config = WaitlistCalendarConfig.objects.create(
         business_name="Chez Jean", page=meeting_type.page
     )
-    return config, voice.create_api_key(config=config)
+    return config, voice.create_api_key(config=config)[1]
 
 
 def trigger_body(config, start, **extra):

@@ -31,12 +31,12 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(*, config: WaitlistCalendarConfig, name: str = "") -> str:
-    """A new key for ``config``'s business; the plaintext is returned once, only its hash
-    is stored."""
+def create_api_key(*, config: WaitlistCalendarConfig, name: str = "") -> tuple[WaitlistApiKey, str]:
+    """A new key for ``config``'s business: its row and its plaintext, returned once (only
+    the hash is stored)."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    WaitlistApiKey.objects.create(config=config, name=name[:100], key_hash=_digest(key))
-    return key
+    row = WaitlistApiKey.objects.create(config=config, name=name[:100], key_hash=_digest(key))
+    return row, key
 
 
 def business_for_key(key: Any) -> WaitlistCalendarConfig:
