@@ -330,6 +330,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status": each its own enum name.
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "bookings.models.BookingStatus",
+        "WaitlistEntryStatusEnum": "waitlist.models.WaitlistEntry.Status",
+        "WaitlistSlotStatusEnum": "waitlist.models.WaitlistSlot.Status",
+    },
 }
 
 # Logs: JSON, one object per line (LOG_FORMAT=plain for reading by eye), each with the
