@@ -10,7 +10,7 @@ Celery runs eagerly (no broker), as one worker would: the clock stops when the s
 called. The sender is the in-memory one (the Twilio adapter's HTTP call is not measured).
 
 Run: .venv/bin/python bench/bench_waitlist.py [--count 200]
-Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/meetroute_bench_waitlist,
+Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/meetroute_bench_waitlist_offers,
 created and migrated when missing) and REDIS_URL (default redis://127.0.0.1:6379/12).
 """
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import django_env
 
 django_env.configure(
-    database_url="postgres://postgres@127.0.0.1:5432/meetroute_bench_waitlist",
+    database_url="postgres://postgres@127.0.0.1:5432/meetroute_bench_waitlist_offers",
     redis_url="redis://127.0.0.1:6379/12",
     CELERY_BROKER_URL="",  # eager: the text is sent right after the commit
     TWILIO_ACCOUNT_SID="",
