@@ -26,7 +26,7 @@ def _context(row: WaitlistToken, **extra: Any) -> dict[str, Any]:
     zone = ZoneInfo(str(entry.timezone))
     wanted = [entry.requested_slot, *(dt.datetime.fromisoformat(v) for v in entry.alternatives)]
     picked = {dt.datetime.fromisoformat(v) for v in entry.selected_slots}
-    page = entry.slot.meeting_type.page
+    page = join.meeting_type_of(entry).page
     return {
         "page": page,
         "brand_color": brand_color(page),

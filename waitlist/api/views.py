@@ -43,7 +43,7 @@ class _Listed(viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffOrOwner]  # actions: the staff change permission
     pagination_class = FilterByPagePagination
     select = staticmethod(selectors.entry_list)
-    model: type = WaitlistEntry
+    model: Any = WaitlistEntry
 
     def owner_id(self, obj: Any) -> None:
         return None  # only staff act on the waitlist

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.services import SlotUnavailable
+from bookings.services import NotActive, SlotUnavailable
 from bookings.services.common import free_sellers
 from bookings.validation import check_start_time, clean_email, clean_timezone, normalise_phone
 from config.errors import Conflict, Invalid
@@ -230,6 +230,15 @@ def _upsert(
         slot=slot, phone=person.phone, requested_slot=slot.start, source=source, **fields
     )
     return entry, True
+
+
+def meeting_type_of(entry: WaitlistEntry) -> MeetingType:
+    """What the entry would book. Entries made here always have one; a slot watched only on
+    an external calendar may not, and cannot be booked here."""
+    meeting_type = entry.slot.meeting_type
+    if meeting_type is None:
+        raise NotActive("This waitlist entry is not for one of our booking pages.")
+    return meeting_type
 
 
 def wanted_starts(entry: WaitlistEntry) -> list[dt.datetime]:

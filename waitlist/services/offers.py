@@ -37,7 +37,7 @@ from sellers.models import Seller
 from waitlist import events
 from waitlist.models import WaitlistEntry, WaitlistSlot, WaitlistToken
 from waitlist.services import messages, tokens
-from waitlist.services.join import wanted_starts
+from waitlist.services.join import meeting_type_of, wanted_starts
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def offer_freed(freed: Freed, *, now: dt.datetime | None = None) -> list[Waitlis
 def _fitting_starts(entry: WaitlistEntry, freed: Freed, now: dt.datetime) -> list[dt.datetime]:
     """The entry's wanted future starts whose meeting fits inside the freed time, its
     requested time first."""
-    meeting_type = entry.slot.meeting_type
+    meeting_type = meeting_type_of(entry)
     fitting = []
     for start in wanted_starts(entry):
         slot = Slot.of(meeting_type, start)
@@ -136,7 +136,7 @@ def _try_hold(entry: WaitlistEntry, seller: Seller, start: dt.datetime) -> Booki
     try:
         with transaction.atomic():
             return place_hold(
-                meeting_type=entry.slot.meeting_type,
+                meeting_type=meeting_type_of(entry),
                 seller=seller,
                 start=start,
                 label=f"Waitlist: {entry}",
@@ -175,7 +175,7 @@ def _let_go(entry: WaitlistEntry, status: str, now: dt.datetime) -> None:
     entry.hold = None
     entry.save(update_fields=["status", "hold", "updated_at"])
     if hold is not None and release_hold(hold_id=hold.pk):
-        page_id = entry.slot.meeting_type.page_id
+        page_id = meeting_type_of(entry).page_id
         offer_freed(Freed(page_id, hold.seller_id, hold.blocked_start, hold.blocked_end), now=now)
 
 
@@ -265,7 +265,7 @@ def _book_lapsed(entry: WaitlistEntry, start: dt.datetime, person: dict) -> Book
     """A late accept: free the entry's own stale hold, then book the time if anyone can."""
     if entry.hold is not None:
         release_hold(hold_id=entry.hold.pk)
-    return create_booking(meeting_type=entry.slot.meeting_type, start=start, **person)
+    return create_booking(meeting_type=meeting_type_of(entry), start=start, **person)
 
 
 def _last_offered(entry: WaitlistEntry) -> dt.datetime | None:
@@ -297,7 +297,7 @@ def offer_now(*, entry: WaitlistEntry) -> bool:
     if entry.status != WaitlistEntry.Status.PENDING:
         raise NotActive("Only a waiting entry can get an offer.")
     now = timezone.now()
-    meeting_type = entry.slot.meeting_type
+    meeting_type = meeting_type_of(entry)
     sellers = routing.page_pool(meeting_type.page).sellers
     for start in sorted(t for t in wanted_starts(entry) if t > now):
         for seller in sellers:

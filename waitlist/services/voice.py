@@ -93,7 +93,8 @@ def record_call(*, config: WaitlistCalendarConfig, data: dict[str, Any]) -> tupl
     ``waitlist_slot_requested`` (name and party from ``metadata``). Returns the call and
     the error code of a join that failed ("" when it joined or was not asked): the call is
     kept either way."""
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    raw = data.get("metadata")
+    metadata: dict[str, Any] = raw if isinstance(raw, dict) else {}
     wants = data.get("wants_waitlist") is True
     requested = aware(data.get("waitlist_slot_requested"))
     if wants and requested is None:
