@@ -25,6 +25,10 @@ def configure(*, database_url: str, redis_url: str, **extra: str) -> None:
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production",
         "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1rZXktMzItYnl0ZXMtbG9uZyEhISE=",
+        # DEBUG off refuses the console mail backend and redirects plain HTTP to HTTPS:
+        # the test client speaks plain HTTP and no mail leaves a benchmark.
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "SECURE_SSL_REDIRECT": "false",
         **extra,
     }
     for name, value in defaults.items():
