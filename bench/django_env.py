@@ -27,8 +27,10 @@ def configure(*, database_url: str, redis_url: str, **extra: str) -> None:
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production",
         "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1rZXktMzItYnl0ZXMtbG9uZyEhISE=",
-        # DEBUG off refuses the console backend (it would log manage links).
+        # DEBUG off refuses the console mail backend (it would log manage links) and
+        # redirects plain HTTP to HTTPS: the test client speaks plain HTTP.
         "EMAIL_URL": "dummymail://localhost",
+        "SECURE_SSL_REDIRECT": "false",
         **extra,
     }
     for name, value in defaults.items():

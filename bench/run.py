@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench_booking.py",
     "bench_metrics.py",
     "bench_reminders.py",
+    "bench_waitlist.py",
 ]
 
 

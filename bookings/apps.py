@@ -12,7 +12,7 @@ class BookingsConfig(AppConfig):
         changes itself (a finished meeting's outcome goes to the CRM)."""
         from bookings import selectors
         from bookings.changes import on_booking_change
-        from bookings.models import Booking, BookingStatus
+        from bookings.models import BLOCKING_STATUSES, Booking
         from bookings.outbox.services import sync_outcome
         from routing import hooks as routing_hooks
         from scheduling import hooks as scheduling_hooks
@@ -21,7 +21,7 @@ class BookingsConfig(AppConfig):
 
         scheduling_hooks.register_booked_time(
             scheduling_hooks.BookedTime(
-                rows=selectors.booked_time_rows, blocking_status=BookingStatus.CONFIRMED
+                rows=selectors.booked_time_rows, blocking_statuses=frozenset(BLOCKING_STATUSES)
             )
         )
         routing_hooks.register_load_counter(selectors.load_counts)

@@ -16,7 +16,14 @@ class BookingStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     COMPLETED = "completed", "Completed"
     NO_SHOW = "no_show", "No show"
+    # Kept free for a waitlist offer: blocks the time like a booking until accepted
+    # (converted into a confirmed booking) or released (the row is deleted).
+    HELD = "held", "Held for the waitlist"
 
+
+#: Statuses whose rows keep their blocked range free of overlap (the exclusion constraint,
+#: migration 0005) and that the slot engine sees as busy.
+BLOCKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.HELD)
 
 #: Statuses that use up a daily or weekly limit and count as a seller's load (a meeting
 #: that happened still counts).

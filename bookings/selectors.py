@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from bookings import tokens
-from bookings.models import COUNTED_STATUSES, Booking, BookingStatus
+from bookings.models import BLOCKING_STATUSES, COUNTED_STATUSES, Booking, BookingStatus
 from bookings.services.common import TokenExpired
 from config.errors import NotFound
 from scheduling.hooks import BookedTimeQuery
@@ -102,11 +102,11 @@ def seller_metrics(*, user: Any, start: dt.date, end: dt.date) -> list[dict[str,
 
 # --- what the layers below read through their hooks (registered in BookingsConfig.ready) ---
 def booked_time_rows(query: BookedTimeQuery) -> QuerySet[Booking]:
-    """For the slot selectors (``scheduling.hooks.BookedTime``): confirmed bookings whose
-    blocked range overlaps the busy window, plus, when a meeting type is given, its counted
+    """For the slot selectors (``scheduling.hooks.BookedTime``): confirmed and held bookings
+    whose blocked range overlaps the busy window, plus, when a meeting type is given, its counted
     bookings starting in the count window. One query when evaluated."""
     wanted = Q(
-        status=BookingStatus.CONFIRMED,
+        status__in=BLOCKING_STATUSES,
         blocked_start__lt=query.busy_to,
         blocked_end__gt=query.busy_from,
     )

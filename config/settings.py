@@ -212,6 +212,9 @@ CELERY_BEAT_SCHEDULE = {
     "calendar-renew-channels": {"task": "integrations.calendar.renew_channels", "schedule": 3600.0},
 }
 
+# Waitlist: how long a freed slot stays held for the person it was offered to.
+WAITLIST_HOLD_MINUTES = conf.positive_int("WAITLIST_HOLD_MINUTES", 15)
+
 # Email: console by default; EMAIL_URL (smtp://…) or an anymail ESP in production.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Meetings <meetings@example.com>")
 EMAIL_URL = conf.url("EMAIL_URL", None, {"smtp", "smtps", "submission", "consolemail", "dummymail"})
@@ -390,6 +393,12 @@ SPECTACULAR_SETTINGS = {
     # The contract is JSON in: the schema offers no form encodings (they cannot carry null
     # or an empty list, so a client following them would be refused).
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Several models have a "status": each its own enum name.
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "bookings.models.BookingStatus",
+        "WaitlistEntryStatusEnum": "waitlist.models.WaitlistEntry.Status",
+        "WaitlistSlotStatusEnum": "waitlist.models.WaitlistSlot.Status",
+    },
 }
 
 # Logs: JSON, one object per line (LOG_FORMAT=plain for reading by eye), each with the

@@ -12,6 +12,7 @@ from scheduling.views import HomeView
 urlpatterns = [
     path("api/v1/public/", include("scheduling.api.urls_public")),
     path("api/v1/public/", include("bookings.api.urls_public")),
+    path("api/v1/public/", include("waitlist.api.urls_public")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script as a file: Swagger UI works under the CSP.
     path(
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("bookings.api.urls")),
     path("api/v1/", include("webhooks.api.urls")),
     path("api/v1/", include("config.backoffice.urls")),
+    path("api/v1/", include("waitlist.api.urls")),
     path(
         "admin/scheduling/explain/",
         admin.site.admin_view(explain_view),
@@ -39,6 +41,7 @@ urlpatterns = [
     path("schedule/", include("bookings.urls")),
     path("embed.js", embed_script, name="embed-script"),
     path("jsi18n/<str:lang>/", javascript_catalog, name="javascript-catalog"),
+    path("waitlist/", include("waitlist.urls")),
     path("", HomeView.as_view(), name="home"),
     # Keep last: the contract's 404 envelope for any other path under the public API.
     path("api/v1/public/", include(public_fallback)),

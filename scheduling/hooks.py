@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 class BookedTimeQuery:
     """Which booked meetings the slot selectors need for some sellers.
 
-    Rows that block time: ``blocking_status`` ones whose blocked range (meeting widened by
+    Rows that block time: ``blocking_statuses`` ones whose blocked range (meeting widened by
     its buffers) overlaps [busy_from, busy_to). Rows that count: when ``meeting_type_id``
     is set, the counted ones of that type starting in [count_from, count_to).
     """
@@ -44,10 +44,10 @@ class BookedTime:
     """A source of booked meetings. ``rows`` returns a queryset with the fields
     ``seller_id``, ``status``, ``meeting_type_id``, ``start``, ``blocked_start`` and
     ``blocked_end`` (read as raw values, so the selectors keep their query count and
-    speed); a row blocks time when its status is ``blocking_status``."""
+    speed); a row blocks time when its status is one of ``blocking_statuses``."""
 
     rows: Callable[[BookedTimeQuery], QuerySet]
-    blocking_status: str
+    blocking_statuses: frozenset[str]
 
 
 _booked_time: list[BookedTime] = []

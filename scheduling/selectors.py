@@ -273,13 +273,13 @@ def _booked_time(
         exclude_booking_id=exclude_booking_id,
     )
     busy_lo, busy_hi = reach.busy_from.timestamp(), reach.busy_to.timestamp()
-    blocking, type_id, at = source.blocking_status, str(meeting_type.id), _instants()
+    blocking, type_id, at = source.blocking_statuses, str(meeting_type.id), _instants()
     for seller_id, status, booked_type, start, blocked_start, blocked_end in _instant_rows(
         source.rows(query),
         ["seller_id", "status", "meeting_type_id"],
         [("start", "FLOOR"), ("blocked_start", "FLOOR"), ("blocked_end", "CEIL")],
     ):
-        if status == blocking and blocked_start < busy_hi and blocked_end > busy_lo:
+        if status in blocking and blocked_start < busy_hi and blocked_end > busy_lo:
             busy[seller_id].append((blocked_start, blocked_end))
         if booked_type == type_id:
             counted[seller_id].append(at(start))

@@ -1,10 +1,20 @@
 """Back office for the waitlist: watched slots, the people queued for them, their links."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
-from waitlist.models import WaitlistCalendarConfig, WaitlistEntry, WaitlistSlot, WaitlistToken
+from waitlist.admin_views import add_entry_view
+from waitlist.models import (
+    VoiceCall,
+    WaitlistApiKey,
+    WaitlistCalendarConfig,
+    WaitlistEntry,
+    WaitlistRule,
+    WaitlistSlot,
+    WaitlistToken,
+)
+from waitlist.services.voice import create_api_key
 
 
 @admin.register(WaitlistCalendarConfig)
@@ -115,6 +125,11 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     )
     inlines = [WaitlistTokenInline]
 
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        return add_entry_view(self, request)
+
 
 @admin.register(WaitlistToken)
 class WaitlistTokenAdmin(admin.ModelAdmin):
@@ -133,6 +148,55 @@ class WaitlistTokenAdmin(admin.ModelAdmin):
         "consumed_at",
         "created_at",
     )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(WaitlistRule)
+class WaitlistRuleAdmin(admin.ModelAdmin):
+    """A page's alternatives: the window and step offered with a requested time, or off."""
+
+    list_display = ("page", "alternatives_enabled", "window_start", "window_end", "step_minutes")
+    autocomplete_fields = ("page",)
+    list_select_related = ("page",)
+
+
+@admin.register(WaitlistApiKey)
+class WaitlistApiKeyAdmin(admin.ModelAdmin):
+    """Voice-agent keys. Adding one shows its plaintext once (only the hash is kept)."""
+
+    list_display = ("config", "name", "created_at", "last_used_at")
+    list_select_related = ("config",)
+    fields = ("config", "name")
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: WaitlistApiKey, form: object, change: bool
+    ) -> None:
+        saved, key = create_api_key(config=obj.config, name=obj.name)
+        # The admin logs and links the row it was given: make it the one the service made.
+        obj.pk, obj.key_hash, obj.created_at = saved.pk, saved.key_hash, saved.created_at
+        obj._state.adding = False
+        self.message_user(
+            request, f"The key (shown once, send it as X-Api-Key): {key}", messages.WARNING
+        )
+
+
+@admin.register(VoiceCall)
+class VoiceCallAdmin(admin.ModelAdmin):
+    """The voice agent's call reports, read only."""
+
+    list_display = ("phone", "config", "status", "event_type", "wants_waitlist", "created_at")
+    list_filter = ("wants_waitlist", "status")
+    search_fields = ("=phone",)
+    list_select_related = ("config",)
+    readonly_fields = [f.name for f in VoiceCall._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

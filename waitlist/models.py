@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 
 from django.db import models
@@ -5,6 +6,7 @@ from django.db.models import F, Q
 
 from bookings.models import Booking
 from scheduling.models import MeetingType, SchedulingPage
+from sellers.fields import EncryptedTextField, TimezoneField
 from sellers.models import CalendarConnection, Seller
 
 
@@ -87,6 +89,12 @@ class WaitlistSlot(models.Model):
         ordering = ["start"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="waitlist_slot_positive"),
+            # One row per watched time of a meeting type: joins find it, never duplicate it.
+            models.UniqueConstraint(
+                fields=["meeting_type", "start"],
+                condition=Q(meeting_type__isnull=False),
+                name="waitlist_slot_once_per_type_start",
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_check_at"], name="waitlist_slot_due_idx")]
 
@@ -110,6 +118,9 @@ class WaitlistEntry(models.Model):
         WEB = "web", "Web"
         MANUAL = "manual", "Manual"
 
+    #: Statuses of an entry still in the queue (one per phone and requested start).
+    LIVE = (Status.PENDING, Status.NOTIFIED)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slot = models.ForeignKey(WaitlistSlot, on_delete=models.CASCADE, related_name="entries")
     first_name = models.CharField(max_length=100)
@@ -117,7 +128,12 @@ class WaitlistEntry(models.Model):
     phone = models.CharField(max_length=20, help_text="E.164")
     email = models.EmailField(blank=True)
     requested_slot = models.DateTimeField()
+    timezone = TimezoneField(default="UTC", help_text="The prospect's timezone")
     alternatives = models.JSONField(default=list, blank=True, help_text="Other acceptable starts")
+    selected_slots = models.JSONField(
+        default=list, blank=True, help_text="The starts the person picked; empty: all of them"
+    )
+    language = models.CharField(max_length=8, blank=True, help_text="Language of the texts")
     party_size = models.PositiveIntegerField(default=1)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     priority = models.IntegerField(default=0)
@@ -129,6 +145,13 @@ class WaitlistEntry(models.Model):
     booking = models.OneToOneField(
         Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="waitlist_entry"
     )
+    # The booking's manage link (its token is stored nowhere else in clear): the entry's
+    # page links to it.
+    booking_manage_url = EncryptedTextField(blank=True)
+    # The held slot of the open offer (a ``held`` booking row); null when no offer is open.
+    hold = models.OneToOneField(
+        Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="waitlist_hold"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -137,6 +160,11 @@ class WaitlistEntry(models.Model):
         verbose_name_plural = "waitlist entries"
         constraints = [
             models.CheckConstraint(condition=Q(party_size__gte=1), name="waitlist_party_size_min"),
+            models.UniqueConstraint(
+                fields=["slot", "phone"],
+                condition=Q(status__in=["pending", "notified"]),
+                name="waitlist_entry_live_once_per_phone",
+            ),
         ]
         indexes = [
             models.Index(fields=["slot", "status", "priority"], name="waitlist_entry_queue_idx")
@@ -147,11 +175,13 @@ class WaitlistEntry(models.Model):
 
 
 class WaitlistToken(models.Model):
-    """A link sent by SMS; only the hash is stored, and it is used once."""
+    """A link sent by SMS (``wl_`` + 32 random bytes); only the hash is stored. A
+    registration link opens the entry until the wanted time passes; an offer link is used
+    once (accept or decline)."""
 
     class Kind(models.TextChoices):
         REGISTRATION = "registration", "Registration"
-        CONFIRMATION = "confirmation", "Confirmation"
+        OFFER = "offer", "Offer"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="tokens")
@@ -163,3 +193,67 @@ class WaitlistToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} token for {self.entry}"
+
+
+class WaitlistRule(models.Model):
+    """A page's rule for the alternatives offered with a requested time. Without a row, the
+    design's default: every 30 minutes from 18:00 to 22:00 the same day, page's zone."""
+
+    page = models.OneToOneField(
+        SchedulingPage, on_delete=models.CASCADE, related_name="waitlist_rule"
+    )
+    alternatives_enabled = models.BooleanField(default=True)
+    window_start = models.TimeField(default=dt.time(18, 0))
+    window_end = models.TimeField(default=dt.time(22, 0), help_text="Included")
+    step_minutes = models.PositiveIntegerField(default=30)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_end__gte=F("window_start")), name="waitlist_rule_window"
+            ),
+            models.CheckConstraint(condition=Q(step_minutes__gte=5), name="waitlist_rule_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alternatives of {self.page}"
+
+
+class WaitlistApiKey(models.Model):
+    """The key a business's voice agent (n8n) sends as ``X-Api-Key``; only its hash is
+    stored. One business may have several (rotation)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    config = models.ForeignKey(
+        WaitlistCalendarConfig, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name or f"Key of {self.config}"
+
+
+class VoiceCall(models.Model):
+    """A call the voice agent reported (the design's call-log webhook): kept for the
+    record, and joined to the waitlist when the caller asked for it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    config = models.ForeignKey(
+        WaitlistCalendarConfig, on_delete=models.CASCADE, related_name="calls"
+    )
+    phone = models.CharField(max_length=20, help_text="E.164")
+    status = models.CharField(max_length=50, blank=True)
+    event_type = models.CharField(max_length=50, blank=True)
+    wants_waitlist = models.BooleanField(default=False)
+    waitlist_slot_requested = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    entry = models.ForeignKey(
+        WaitlistEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Call from {self.phone} at {self.created_at:%Y-%m-%d %H:%M}"

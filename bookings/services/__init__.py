@@ -4,6 +4,7 @@ themselves.
 - `create_booking` → `BookingResult` (booking, manage token, created?)
 - `cancel_booking`, `reschedule_booking`, `complete_booking`, `mark_no_show`,
   `record_deal_won` → `Booking`
+- `place_hold`, `release_hold`, `convert_hold`: a slot held for a waitlist offer
 Errors are `config.errors.DomainError`s: `Invalid` (400), `SlotUnavailable` and
 `NotActive` (409), `Conflict` (409), `FrequencyLimit` (429), `TokenExpired` (410),
 `NotFound` (404).
@@ -17,6 +18,7 @@ from bookings.services.common import (
 )
 from bookings.services.create import BookingResult, create_booking
 from bookings.services.deals import record_deal_won
+from bookings.services.holds import convert_hold, place_hold, release_hold
 from bookings.services.manage import (
     cancel_booking,
     complete_booking,
@@ -32,8 +34,11 @@ __all__ = [
     "TokenExpired",
     "cancel_booking",
     "complete_booking",
+    "convert_hold",
     "create_booking",
     "mark_no_show",
+    "place_hold",
     "record_deal_won",
+    "release_hold",
     "reschedule_booking",
 ]

@@ -18,7 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 
 from bookings import locks
-from bookings.models import COUNTED_STATUSES, Booking, BookingEvent, BookingStatus
+from bookings.models import BLOCKING_STATUSES, COUNTED_STATUSES, Booking, BookingEvent
 from config.errors import DomainError, Invalid
 from routing import services as routing
 from routing.models import RoutingDecision
@@ -177,7 +177,7 @@ def seller_is_free(
     time in the blocked range, daily/weekly limits not reached (2–4 queries)."""
     overlapping = Booking.objects.filter(
         seller=seller,
-        status=BookingStatus.CONFIRMED,
+        status__in=BLOCKING_STATUSES,
         blocked_start__lt=slot.blocked_end,
         blocked_end__gt=slot.blocked_start,
     )
@@ -226,7 +226,7 @@ def unblocked_sellers(sellers: Sequence[Seller], slot: Slot) -> list[Seller]:
     taken = set(
         Booking.objects.filter(
             seller_id__in=ids,
-            status=BookingStatus.CONFIRMED,
+            status__in=BLOCKING_STATUSES,
             blocked_start__lt=slot.blocked_end,
             blocked_end__gt=slot.blocked_start,
         ).values_list("seller_id", flat=True)

@@ -400,6 +400,10 @@
     var slots = this.days[date] || [];
     if (!slots.length) {
       this.slotList.appendChild(el("p", { className: "muted" }, gettext("No open times on this day.")));
+      // The waitlist (static/js/waitlist.js) offers to notify the visitor for this day.
+      document.dispatchEvent(new CustomEvent("meetroute:day-full", {
+        detail: { date: date, timezone: this.tz, container: this.slotList },
+      }));
       return;
     }
     slots.forEach(function (iso) {
@@ -668,6 +672,17 @@
       var error = errorOf(result);
       if (result.status === 409 && error.code === "slot_unavailable") {
         var taken = choice.start;
+        // The waitlist (static/js/waitlist.js) offers to notify the visitor if it frees up.
+        document.dispatchEvent(new CustomEvent("meetroute:slot-taken", {
+          detail: {
+            start: taken,
+            timezone: choice.timezone,
+            name: form.elements.name.value.trim(),
+            phone: form.elements.phone.value.trim(),
+            email: form.elements.email.value.trim(),
+            container: details,
+          },
+        }));
         choice = null;
         lastBody = null;
         chosenLabel.textContent = gettext("Please pick another time.");

@@ -29,7 +29,15 @@ from routing.models import RoutingDecision, RoutingState
 from sellers.models import CalendarConnection, Seller, SellerMetric
 from tests.factories import BusyIntervalFactory, CalendarConnectionFactory, SyncJobFactory
 from tests.foundation.conftest import admin_url as url
-from waitlist.models import WaitlistCalendarConfig, WaitlistEntry, WaitlistSlot, WaitlistToken
+from waitlist.models import (
+    VoiceCall,
+    WaitlistCalendarConfig,
+    WaitlistEntry,
+    WaitlistRule,
+    WaitlistSlot,
+    WaitlistToken,
+)
+from waitlist.services.voice import create_api_key
 from webhooks import services as webhook_services
 from webhooks.models import WebhookDelivery, WebhookEvent
 
@@ -37,7 +45,7 @@ pytestmark = pytest.mark.django_db
 
 ACCESS, REFRESH, CHANNEL = "ya29.SECRET-access-x1", "1//SECRET-refresh-x2", "SECRET-channel-x3"
 # Tokens are minted only where their plaintext is sent, so their add page is refused.
-NO_ADD_PAGE = {WaitlistToken}
+NO_ADD_PAGE = {WaitlistToken, VoiceCall}
 # Webhook events and deliveries are what happened: recorded by the app, never typed in.
 NO_ADD_PAGE |= {WebhookEvent, WebhookDelivery}
 # Written only by what happens (bookings, texts received, STOP); templates belong to an
@@ -81,9 +89,10 @@ def build_everything() -> dict[str, object]:
     entry = WaitlistEntry.objects.create(
         slot=slot, first_name="Ana", phone="+51999999999", requested_slot=booking.start
     )
-    WaitlistToken.objects.create(
-        entry=entry, token_hash="a" * 64, kind="confirmation", expires_at=now
-    )
+    WaitlistToken.objects.create(entry=entry, token_hash="a" * 64, kind="offer", expires_at=now)
+    WaitlistRule.objects.create(page=booking.meeting_type.page)
+    create_api_key(config=config, name="n8n")
+    VoiceCall.objects.create(config=config, phone="+51999999999", wants_waitlist=True, entry=entry)
     hook = webhook_services.create_subscription(
         url="https://93.184.216.34/hooks", events=["booking.created"]
     )

@@ -1,0 +1,45 @@
+"""Celery tasks of the waitlist: thin, they call the services."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from celery import shared_task
+from django.core.cache import cache
+
+from bookings.outbox.sms import send_sms
+from integrations.base import ProviderTransientError
+from waitlist.models import WaitlistEntry
+from waitlist.services import messages, offers
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="waitlist.send_text",
+    ignore_result=True,
+    autoretry_for=(ProviderTransientError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_text(*, entry_id: str, body: str) -> None:
+    """Text ``body`` to the entry's phone unless it opted out; a second delivery of the same
+    message sends nothing (a cache mark, set only once the provider accepted it)."""
+    entry = WaitlistEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        logger.warning("Waitlist entry %s not found for a text", entry_id)
+        return
+    mark = "waitlist-sms:" + hashlib.sha256(f"{entry_id}\x00{body}".encode()).hexdigest()
+    if cache.get(mark) or not messages.may_text(entry.phone):
+        return
+    sid = send_sms(entry.phone, body)
+    cache.set(mark, sid, timeout=7 * 24 * 3600)
+    WaitlistEntry.objects.filter(pk=entry_id).update(sms_message_sid=sid)
+
+
+@shared_task(name="waitlist.sweep_lapsed_offers", ignore_result=True)
+def sweep_lapsed_offers() -> None:
+    """Every minute (django-celery-beat): offers whose hold lapsed go to the next entry."""
+    offers.sweep_lapsed_offers()
