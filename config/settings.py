@@ -290,6 +290,14 @@ FREQUENCY_WINDOW_DAYS = conf.positive_int("FREQUENCY_WINDOW_DAYS", 30)
 MANAGE_TOKEN_GRACE = timedelta(days=conf.positive_int("MANAGE_TOKEN_GRACE_DAYS", 7))
 PUBLIC_THROTTLE_RATE = conf.throttle_rate("PUBLIC_THROTTLE_RATE", "120/min")
 
+# Waitlist monitoring of external calendars (seed design 003). With DISABLE_INTERNAL_CRONS
+# the beat entry is switched off and an external scheduler calls
+# POST /api/cron/waitlist-check with "Authorization: Bearer <CRON_SECRET>" (no secret: the
+# endpoint refuses every call).
+DISABLE_INTERNAL_CRONS = conf.boolean("DISABLE_INTERNAL_CRONS", False)
+CRON_SECRET = env.str("CRON_SECRET", default="")
+WAITLIST_TICK_LIMIT = conf.positive_int("WAITLIST_TICK_LIMIT", 5000)  # slots per tick
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
