@@ -4,25 +4,12 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from waitlist.models import WaitlistCalendarConfig, WaitlistEntry, WaitlistSlot, WaitlistToken
+from bookings.admin import add_booking_panels
+from waitlist import admin_calendar  # noqa: F401  (registers the calendar config's admin)
+from waitlist.dashboard import booking_waitlist_panel
+from waitlist.models import WaitlistEntry, WaitlistSlot, WaitlistToken
 
-
-@admin.register(WaitlistCalendarConfig)
-class WaitlistCalendarConfigAdmin(admin.ModelAdmin):
-    list_display = (
-        "business_name",
-        "provider",
-        "page",
-        "is_enabled",
-        "check_interval_minutes",
-        "response_minutes",
-        "last_sync_at",
-    )
-    list_filter = ("is_enabled", "provider")
-    search_fields = ("business_name", "calendar_name", "calendar_id")
-    autocomplete_fields = ("page", "connection")
-    list_select_related = ("page",)
-    readonly_fields = ("id", "last_sync_at", "last_error", "created_at")
+add_booking_panels(booking_waitlist_panel)
 
 
 class WaitlistEntryInline(admin.TabularInline):
@@ -55,14 +42,26 @@ class WaitlistSlotAdmin(admin.ModelAdmin):
         "business_name",
         "waiting",
         "next_check_at",
+        "check_interval_minutes",
+        "last_result",
         "last_check_at",
     )
-    list_filter = ("status", "config", "seller")
+    list_filter = ("status", "last_result", "config", "seller")
     search_fields = ("business_name", "service_type", "notes", "calendar_event_id")
     autocomplete_fields = ("config", "meeting_type", "seller")
     date_hierarchy = "start"
     list_select_related = ("seller", "meeting_type__page", "config")
-    readonly_fields = ("id", "calendar_event_id", "last_check_at", "created_at", "updated_at")
+    readonly_fields = (
+        "id",
+        "calendar_event_id",
+        "last_check_at",
+        "next_check_at",
+        "check_interval_minutes",
+        "last_result",
+        "last_error",
+        "created_at",
+        "updated_at",
+    )
     inlines = [WaitlistEntryInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

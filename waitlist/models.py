@@ -84,7 +84,10 @@ class WaitlistSlot(models.Model):
     next_check_at = models.DateTimeField(null=True, blank=True)
     check_interval_minutes = models.PositiveIntegerField(default=60)
     last_result = models.CharField(
-        max_length=10, choices=CheckResult.choices, blank=True, help_text=_("What the last check saw")
+        max_length=10,
+        choices=CheckResult.choices,
+        blank=True,
+        help_text=_("What the last check saw"),
     )
     last_error = models.TextField(blank=True)
     business_name = models.CharField(max_length=200, blank=True)

@@ -18,20 +18,31 @@ from integrations.calendar import oauth as google_oauth
 from integrations.calendar.oauth import OAuthError
 from sellers.models import CalendarConnection, Seller
 
-__all__ = ["SESSION_KEY", "OAuthError", "begin", "complete"]
+__all__ = ["CONNECTED_KEY", "SESSION_KEY", "OAuthError", "begin", "complete", "return_to"]
 
 SESSION_KEY = "google_oauth"
+#: Set by the callback when the flow was begun with ``return_to``: the connection just made,
+#: for the page the user returns to (apps above sellers link it to their own rows).
+CONNECTED_KEY = "google_oauth_connected"
 
 
-def begin(session: Any, seller: Seller) -> str:
-    """The Google consent URL for ``seller``; stores state and PKCE verifier in ``session``."""
+def begin(session: Any, seller: Seller, *, return_to: str = "") -> str:
+    """The Google consent URL for ``seller``; stores state and PKCE verifier in ``session``.
+    ``return_to`` (a local path) is where the callback sends the user instead of the
+    seller's admin page."""
     consent = google_oauth.consent(login_hint=seller.email)
     session[SESSION_KEY] = {
         "state": consent.state,
         "code_verifier": consent.code_verifier,
         "seller_id": str(seller.pk),
+        "return_to": return_to,
     }
     return consent.url
+
+
+def return_to(session: Any) -> str:
+    """Where the flow begun in ``session`` returns to ("" for the seller's admin page)."""
+    return (session.get(SESSION_KEY) or {}).get("return_to", "")
 
 
 def complete(session: Any, *, state: str, code: str, error: str = "") -> CalendarConnection:

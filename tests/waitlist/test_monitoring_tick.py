@@ -110,9 +110,13 @@ def test_adaptive_intervals_over_simulated_time(db, calendar, clock):
         if previous is not None:
             gap = int((timezone.now() - previous).total_seconds() // 60)
             gaps[gap] = gaps.get(gap, 0) + 1
-            expected = 60 if ahead >= dt.timedelta(hours=24) else 30 if ahead >= dt.timedelta(
-                hours=6
-            ) else 10
+            expected = (
+                60
+                if ahead >= dt.timedelta(hours=24)
+                else 30
+                if ahead >= dt.timedelta(hours=6)
+                else 10
+            )
             assert gap == expected, (ahead, gap)
         previous = timezone.now()
         clock.move_to(slot.next_check_at - dt.timedelta(minutes=1))
@@ -146,14 +150,19 @@ def test_past_slots_expire_with_their_entries_and_are_not_checked_again(
     notified.status = WaitlistEntry.Status.NOTIFIED
     notified.save()
     WaitlistEntry.objects.create(
-        slot=past, first_name="Gone", phone="+51987000001", requested_slot=past.start,
+        slot=past,
+        first_name="Gone",
+        phone="+51987000001",
+        requested_slot=past.start,
         status=WaitlistEntry.Status.CANCELLED,
     )
     internal = watched_slot(None, NOW, waiting=1)  # our own bookings' slot: expires too
 
-    with caplog.at_level(logging.INFO, logger="waitlist.services.handoff"):
-        with django_capture_on_commit_callbacks(execute=True):
-            report = monitoring.run_tick()
+    with (
+        caplog.at_level(logging.INFO, logger="waitlist.services.handoff"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        report = monitoring.run_tick()
 
     assert (report.expired, report.checked, report.calls) == (2, 0, 0)
     assert set(WaitlistSlot.objects.values_list("status", flat=True)) == {"expired"}
