@@ -1,5 +1,6 @@
 """``GET /api/v1/waitlist/slots/``: the watched slots with their monitoring state
-(status, next check, interval, last result). Filters ``status``, ``page``."""
+(status, next check, interval, last result). Filters ``status``, ``page`` (a scheduling
+page's id); the page number is ``page_number``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sellers.api.permissions import StaffOrOwner, seller_of, staff_can
+from waitlist.api.pagination import WaitlistPagination
 from waitlist.models import WaitlistSlot
 
 
@@ -68,6 +70,7 @@ def visible_slots(user: Any, *, status: str = "", page: Any = None) -> QuerySet[
 class WaitlistSlotViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = WaitlistSlotSerializer
     permission_classes = [StaffOrOwner]
+    pagination_class = WaitlistPagination
 
     def get_queryset(self) -> QuerySet[WaitlistSlot]:
         if getattr(self, "swagger_fake_view", False):
