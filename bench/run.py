@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_engine.py", "bench_slots.py", "bench_booking.py"]
+BENCHMARKS = ["bench_engine.py", "bench_slots.py", "bench_booking.py", "bench_waitlist_tick.py"]
 
 
 def main() -> int:
