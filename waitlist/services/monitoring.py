@@ -103,7 +103,7 @@ def _claim(now: dt.datetime, limit: int, report: TickReport) -> list[WaitlistSlo
     with transaction.atomic():
         slots = list(
             claimable(now)
-            .select_related("config__connection")
+            .select_related("config")  # connections (encrypted tokens) once per account below
             .select_for_update(skip_locked=True, of=("self",))
             .order_by(F("next_check_at").asc(nulls_first=True), "start")[:limit]
         )
@@ -143,13 +143,16 @@ def _check(due: list[WaitlistSlot], now: dt.datetime, report: TickReport) -> Non
     by_account: dict[object, list[WaitlistSlot]] = defaultdict(list)
     for slot in due:
         by_account[slot.config.connection_id].append(slot)  # type: ignore[union-attr]
-    for group in by_account.values():
-        _check_account(group, now, report)
+    accounts = CalendarConnection.objects.in_bulk(list(by_account))
+    for connection_id, group in by_account.items():
+        if connection_id in accounts:  # else deleted since the claim: due again after the lease
+            _check_account(accounts[connection_id], group, now, report)
 
 
-def _check_account(group: list[WaitlistSlot], now: dt.datetime, report: TickReport) -> None:
+def _check_account(
+    connection: CalendarConnection, group: list[WaitlistSlot], now: dt.datetime, report: TickReport
+) -> None:
     """One Google account's due slots: free/busy per ≤ 50 calendars over their span."""
-    connection = group[0].config.connection  # type: ignore[union-attr]
     calendars = sorted({slot.config.calendar_id for slot in group})  # type: ignore[union-attr]
     start, end = min(s.start for s in group), max(s.end for s in group)
     report.calls += len(list(freebusy.windows(start, end))) * len(list(freebusy.chunks(calendars)))
