@@ -5,6 +5,7 @@ calendar fields move through those buttons."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -137,7 +138,10 @@ def _back(config: WaitlistCalendarConfig) -> HttpResponse:
 def connect_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: Any) -> Any:
     """Begin Google's sign-in; asks whose account when the page has no single seller."""
     config = _config(model_admin, request, object_id)
-    seller = Seller.objects.filter(pk=request.GET.get("seller") or None).first()
+    try:
+        seller = Seller.objects.filter(pk=uuid.UUID(request.GET.get("seller", ""))).first()
+    except ValueError:
+        seller = None
     try:
         return redirect(
             calendar_config.begin_google_connect(

@@ -68,7 +68,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     """The three tabs; a POST runs one registered entry action then comes back."""
     if not request.user.has_perm("waitlist.view_waitlistentry"):
         raise PermissionDenied
-    tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "entries"
+    tab = request.GET.get("tab", "")
+    tab = tab if tab in TABS else "entries"
     if request.method == "POST":
         return _run_entry_action(request)
     context: dict[str, Any] = {

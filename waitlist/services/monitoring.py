@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -201,7 +202,7 @@ def _record(
     """Store a check's outcome and each slot's next check (adaptive). Slots sharing a next
     check share one UPDATE: a few statements for a thousand slots, where ``bulk_update``'s
     per-row CASE took seconds."""
-    groups: dict[tuple[dt.datetime, int], list[object]] = defaultdict(list)
+    groups: dict[tuple[dt.datetime, int], list[uuid.UUID]] = defaultdict(list)
     for slot in slots:
         override = slot.config.check_interval_minutes  # type: ignore[union-attr]
         groups[intervals.next_check(start=slot.start, now=now, override=override)].append(slot.pk)
@@ -223,7 +224,7 @@ def _record(
 
 
 def _note_configs(slots: Sequence[WaitlistSlot], now: dt.datetime, *, error: str) -> None:
-    ids = {slot.config_id for slot in slots}
+    ids = {slot.config_id for slot in slots if slot.config_id}
     if not ids:
         return
     changes = {"last_error": error[:2000]} if error else {"last_error": "", "last_sync_at": now}
