@@ -207,7 +207,7 @@ def test_slots_list_filters_and_shows_the_monitoring_state(config, staff_client)
         (str(watched.pk), 2, None, "")
     ]
     assert staff_client.get(SLOTS, {"status": "nope"}).status_code == 400
-    paged = staff_client.get(SLOTS, {"page_number": 1, "page": str(config.page_id)})
+    paged = staff_client.get(SLOTS, {"p": 1, "page": str(config.page_id)})
     assert paged.json()["count"] == 2
 
 

@@ -1,8 +1,8 @@
 """Waitlist lists take a ``page`` filter (a scheduling page's id, per the HTTP contract), so
-their page number travels as ``page_number`` instead of DRF's default ``page``."""
+their page number travels as ``p`` instead of DRF's default ``page``."""
 
 from rest_framework.pagination import PageNumberPagination
 
 
 class WaitlistPagination(PageNumberPagination):
-    page_query_param = "page_number"
+    page_query_param = "p"

@@ -1,6 +1,6 @@
 """``GET /api/v1/waitlist/slots/``: the watched slots with their monitoring state
 (status, next check, interval, last result). Filters ``status``, ``page`` (a scheduling
-page's id); the page number is ``page_number``."""
+page's id); the page number is ``p``."""
 
 from __future__ import annotations
 
