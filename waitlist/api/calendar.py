@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -86,7 +87,7 @@ class CalendarConfigSerializer(serializers.ModelSerializer):
             return page
         own = seller_of(user)
         if own is None or page.seller_id != own.pk:
-            raise serializers.ValidationError("You may only use a page of your own.")
+            raise serializers.ValidationError(_("You may only use a page of your own."))
         return page
 
 
@@ -136,11 +137,12 @@ class CalendarConfigViewSet(
         return qs.filter(page__seller=own) if own else qs.none()
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        # Without the add permission: only for a page, which validate_page made sure is theirs.
         user = self.request.user
         if not (
             staff_can(user, "add", WaitlistCalendarConfig) or serializer.validated_data.get("page")
         ):
-            raise PermissionDenied("You may only add a configuration for a page of your own.")
+            raise PermissionDenied(_("You may only add a configuration for a page of your own."))
         serializer.save()
 
     def _changed(self, config: WaitlistCalendarConfig) -> Response:
@@ -185,7 +187,7 @@ class CalendarConfigViewSet(
     def oauth_google_start(self, request: Request, pk: str | None = None) -> Response:
         config = self.get_object()
         if not staff_can(request.user, "change", WaitlistCalendarConfig):
-            raise PermissionDenied("Connecting Google is for staff.")
+            raise PermissionDenied(_("Connecting Google is for staff."))
         data = ConnectSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         url = calendar_config.begin_google_connect(
