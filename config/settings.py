@@ -335,7 +335,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"WaitlistSlotStatusEnum": "waitlist.models.WaitlistSlot.Status"},
+    # Several models have a "status": bookings keep the name they had, the others get theirs.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "bookings.models.BookingStatus",
+        "WaitlistSlotStatusEnum": "waitlist.models.WaitlistSlot.Status",
+    },
 }
 
 # Logs: JSON, one object per line (LOG_FORMAT=plain for reading by eye), each with the
