@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import django_env  # noqa: E402
+import django_env
 
-from tests.integrations.fake_google import FakeGoogle  # noqa: E402
+from tests.integrations.fake_google import FakeGoogle
 
 PREFIX = "benchwl-"
 
