@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench_metrics.py",
     "bench_reminders.py",
     "bench_waitlist.py",
+    "bench_waitlist_tick.py",
 ]
 
 

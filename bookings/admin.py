@@ -4,11 +4,14 @@ The booking page shows what ops need to follow up: times in UTC and in the prosp
 the routing decision, the audit trail, and which integrations need a manual sync. Bookings
 are added and changed through the booking services only (`bookings.admin_views`): "Add
 booking" books like the page does, and times, seller and status move only through the
-Cancel… / Reschedule… / Mark completed / Mark no-show actions.
+Cancel… / Reschedule… / Mark completed / Mark no-show actions. Apps above bookings add
+panels to a booking's page through ``add_booking_panels`` (the waitlist shows who waits for
+that time).
 """
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from functools import partial
 
 from django import forms
@@ -92,6 +95,18 @@ EDITABLE_FIELDS = (
     "notes",
     *MANUAL_SYNC_FIELDS,
 )
+
+
+#: (request, booking) → HTML of one panel ("" for none), shown under the booking's page.
+BookingPanel = Callable[[HttpRequest, Booking], str]
+_BOOKING_PANELS: list[BookingPanel] = []
+
+
+def add_booking_panels(*panels: BookingPanel) -> None:
+    """Hook for the apps above bookings (bookings imports none of them): show these panels
+    at the foot of a booking's admin page; each returns safe HTML. Idempotent; call from
+    the app's own ``admin`` module."""
+    _BOOKING_PANELS.extend(p for p in panels if p not in _BOOKING_PANELS)
 
 
 @admin.register(Booking)
@@ -291,8 +306,11 @@ class BookingAdmin(admin.ModelAdmin):
             )
             for name, action in ACTIONS.items()
         ]
+        booking = self.get_object(request, object_id)
+        panels = [panel(request, booking) for panel in _BOOKING_PANELS] if booking else []
+        context = {"staff_actions": tools, "booking_panels": [p for p in panels if p]}
         return super().change_view(
-            request, object_id, form_url, {**(extra_context or {}), "staff_actions": tools}
+            request, object_id, form_url, {**(extra_context or {}), **context}
         )
 
     def save_model(

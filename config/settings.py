@@ -349,6 +349,14 @@ BOOKING_RATE_PER_PAGE = conf.throttle_rate("BOOKING_RATE_PER_PAGE", "2000/hour")
 ROUTING_SCORER = env.str("ROUTING_SCORER", default="routing.scoring.metric_scorer")
 ROUTING_SCORER_TIMEOUT = env.float("ROUTING_SCORER_TIMEOUT", default=0.5)
 
+# Waitlist monitoring of external calendars (seed design 003). With DISABLE_INTERNAL_CRONS
+# the beat entry is switched off and an external scheduler calls
+# POST /api/cron/waitlist-check with "Authorization: Bearer <CRON_SECRET>" (no secret: the
+# endpoint refuses every call).
+DISABLE_INTERNAL_CRONS = conf.boolean("DISABLE_INTERNAL_CRONS", False)
+CRON_SECRET = env.str("CRON_SECRET", default="")
+WAITLIST_TICK_LIMIT = conf.positive_int("WAITLIST_TICK_LIMIT", 5000)  # slots per tick
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",

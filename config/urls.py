@@ -8,6 +8,8 @@ from integrations.admin_views import provider_check_view
 from scheduling.admin_views import explain_view
 from scheduling.api.urls_public import fallback_urlpatterns as public_fallback
 from scheduling.views import HomeView
+from waitlist.api.urls_monitoring import cron_urlpatterns
+from waitlist.dashboard import dashboard_view
 
 urlpatterns = [
     path("api/v1/public/", include("scheduling.api.urls_public")),
@@ -23,6 +25,8 @@ urlpatterns = [
     path("api/v1/", include("webhooks.api.urls")),
     path("api/v1/", include("config.backoffice.urls")),
     path("api/v1/", include("waitlist.api.urls")),
+    path("api/v1/", include("waitlist.api.urls_monitoring")),
+    path("api/cron/", include(cron_urlpatterns)),
     path(
         "admin/scheduling/explain/",
         admin.site.admin_view(explain_view),
@@ -32,6 +36,11 @@ urlpatterns = [
         "admin/providers/check/",
         admin.site.admin_view(provider_check_view),
         name="provider_check",
+    ),
+    path(
+        "admin/waitlist/dashboard/",
+        admin.site.admin_view(dashboard_view),
+        name="waitlist_dashboard",
     ),
     path("admin/", admin.site.urls),
     path("integrations/google/", include("sellers.calendar.urls")),

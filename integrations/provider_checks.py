@@ -82,7 +82,7 @@ def _outlook_client() -> str:
 def _google_service_account() -> str:
     from integrations.calendar import service_account
 
-    ids = service_account.provider(timeout=timeout()).calendar_ids()
+    ids = service_account.provider(timeout=timeout()).calendars()
     mode = (
         "as " + settings.GOOGLE_IMPERSONATE_USER
         if settings.GOOGLE_IMPERSONATE_USER

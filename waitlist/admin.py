@@ -4,35 +4,22 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from bookings.admin import add_booking_panels
+from waitlist import admin_calendar  # noqa: F401  (registers the calendar config's admin)
 from waitlist.admin_views import add_entry_view
+from waitlist.dashboard import booking_waitlist_panel, register_entry_action
 from waitlist.models import (
     VoiceCall,
     WaitlistApiKey,
-    WaitlistCalendarConfig,
     WaitlistEntry,
     WaitlistRule,
     WaitlistSlot,
     WaitlistToken,
 )
+from waitlist.services import join, offers
 from waitlist.services.voice import create_api_key
 
-
-@admin.register(WaitlistCalendarConfig)
-class WaitlistCalendarConfigAdmin(admin.ModelAdmin):
-    list_display = (
-        "business_name",
-        "provider",
-        "page",
-        "is_enabled",
-        "check_interval_minutes",
-        "response_minutes",
-        "last_sync_at",
-    )
-    list_filter = ("is_enabled", "provider")
-    search_fields = ("business_name", "calendar_name", "calendar_id")
-    autocomplete_fields = ("page", "connection")
-    list_select_related = ("page",)
-    readonly_fields = ("id", "last_sync_at", "last_error", "created_at")
+add_booking_panels(booking_waitlist_panel)
 
 
 class WaitlistEntryInline(admin.TabularInline):
@@ -65,14 +52,26 @@ class WaitlistSlotAdmin(admin.ModelAdmin):
         "business_name",
         "waiting",
         "next_check_at",
+        "check_interval_minutes",
+        "last_result",
         "last_check_at",
     )
-    list_filter = ("status", "config", "seller")
+    list_filter = ("status", "last_result", "config", "seller")
     search_fields = ("business_name", "service_type", "notes", "calendar_event_id")
     autocomplete_fields = ("config", "meeting_type", "seller")
     date_hierarchy = "start"
     list_select_related = ("seller", "meeting_type__page", "config")
-    readonly_fields = ("id", "calendar_event_id", "last_check_at", "created_at", "updated_at")
+    readonly_fields = (
+        "id",
+        "calendar_event_id",
+        "last_check_at",
+        "next_check_at",
+        "check_interval_minutes",
+        "last_result",
+        "last_error",
+        "created_at",
+        "updated_at",
+    )
     inlines = [WaitlistEntryInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -203,3 +202,24 @@ class VoiceCallAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+# The waitlist dashboard's buttons on an entry: each calls one service.
+register_entry_action(
+    "offer",
+    "Offer now",
+    lambda *, entry, actor: offers.offer_now(entry=entry),
+    statuses=(WaitlistEntry.Status.PENDING,),
+)
+register_entry_action(
+    "resend",
+    "Resend the link",
+    lambda *, entry, actor: join.resend_registration(entry=entry),
+    statuses=(WaitlistEntry.Status.PENDING,),
+)
+register_entry_action(
+    "cancel",
+    "Take off the list",
+    lambda *, entry, actor: offers.cancel_entry(entry=entry),
+    statuses=(WaitlistEntry.Status.PENDING, WaitlistEntry.Status.NOTIFIED),
+)

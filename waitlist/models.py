@@ -3,6 +3,7 @@ import uuid
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
 from scheduling.models import MeetingType, SchedulingPage
@@ -50,6 +51,11 @@ class WaitlistCalendarConfig(models.Model):
 class WaitlistSlot(models.Model):
     """A time somebody is waiting for, watched until it frees up or passes."""
 
+    class CheckResult(models.TextChoices):
+        BUSY = "busy", _("Still taken")
+        FREE = "free", _("Free")
+        ERROR = "error", _("Calendar error")
+
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         MONITORING = "monitoring", "Monitoring"
@@ -79,6 +85,13 @@ class WaitlistSlot(models.Model):
     last_check_at = models.DateTimeField(null=True, blank=True)
     next_check_at = models.DateTimeField(null=True, blank=True)
     check_interval_minutes = models.PositiveIntegerField(default=60)
+    last_result = models.CharField(
+        max_length=10,
+        choices=CheckResult.choices,
+        blank=True,
+        help_text=_("What the last check saw"),
+    )
+    last_error = models.TextField(blank=True)
     business_name = models.CharField(max_length=200, blank=True)
     service_type = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from sellers.api.permissions import seller_of, staff_can
 from waitlist.models import WaitlistEntry, WaitlistSlot
@@ -35,10 +35,14 @@ def entry_list(*, user: Any, status: str | None = None, page: Any = None) -> Que
 
 
 def slot_list(*, user: Any, status: str | None = None, page: Any = None) -> QuerySet:
-    qs = WaitlistSlot.objects.select_related("meeting_type__page").order_by("start", "id")
+    qs = (
+        WaitlistSlot.objects.select_related("meeting_type__page")
+        .annotate(waiting=Count("entries", filter=Q(entries__status="pending")))
+        .order_by("start", "id")
+    )
     qs = _visible(qs, user, WaitlistSlot, "meeting_type__page")
     if status:
         qs = qs.filter(status=status)
-    if page:
-        qs = qs.filter(meeting_type__page_id=page)
+    if page:  # a slot of one of the page's meeting types, or of a business the page names
+        qs = qs.filter(Q(meeting_type__page_id=page) | Q(config__page_id=page))
     return qs

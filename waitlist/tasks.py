@@ -1,4 +1,4 @@
-"""Celery tasks of the waitlist: thin, they call the services."""
+"""Celery tasks of the waitlist: thin, each calls one service."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import hashlib
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 
 from bookings.outbox.sms import send_sms
 from integrations.base import ProviderTransientError
 from waitlist.models import WaitlistEntry
-from waitlist.services import messages, offers
+from waitlist.services import messages, monitoring, offers
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +44,14 @@ def send_text(*, entry_id: str, body: str) -> None:
 def sweep_lapsed_offers() -> None:
     """Every minute (django-celery-beat): offers whose hold lapsed go to the next entry."""
     offers.sweep_lapsed_offers()
+
+
+@shared_task(name="waitlist.check_slots", ignore_result=True)
+def check_slots() -> None:
+    """Every minute (beat): one check tick of the monitored slots. With
+    ``DISABLE_INTERNAL_CRONS`` an external scheduler runs the tick instead, so a beat
+    entry still firing somewhere does nothing here."""
+    if settings.DISABLE_INTERNAL_CRONS:
+        logger.info("waitlist check skipped: DISABLE_INTERNAL_CRONS is on")
+        return
+    monitoring.run_tick()

@@ -17,6 +17,7 @@ from integrations.base import ProviderPermanentError, ProviderTransientError
 __all__ = [
     "Attendee",
     "BusyBlock",
+    "CalendarInfo",
     "CalendarProvider",
     "Channel",
     "EventChange",
@@ -80,6 +81,15 @@ class BusyBlock:
     calendar_id: str
     start: dt.datetime
     end: dt.datetime
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    """One calendar of the account's list, for a person to pick from."""
+
+    calendar_id: str
+    name: str
+    primary: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,6 @@ class CalendarProvider(Protocol):
 
     def stop_channel(self, channel_id: str, resource_id: str) -> None: ...
 
-    def calendar_ids(self) -> list[str]:
-        """The calendars the account lists (one page): the provider check's cheap read."""
+    def calendars(self) -> list[CalendarInfo]:
+        """Every calendar the account lists, with its name (all pages), primary first."""
         ...

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from integrations.calendar.base import (
     BusyBlock,
+    CalendarInfo,
     Channel,
     EventChange,
     EventRef,
@@ -45,6 +46,8 @@ class InMemoryCalendar:
     def __init__(self) -> None:
         self.events: dict[tuple[str, str], StoredEvent] = {}
         self.channels: dict[str, Channel] = {}
+        self.names: dict[str, str] = {"primary": "Primary"}  # the account's calendar list
+        self.free_busy_calls: list[tuple[str, ...]] = []
         self._clock = itertools.count(1)
         self._oldest_valid_token = 0
         self._lock = threading.Lock()
@@ -85,6 +88,7 @@ class InMemoryCalendar:
         self, calendar_ids: Sequence[str], start: dt.datetime, end: dt.datetime
     ) -> FreeBusy:
         with self._lock:
+            self.free_busy_calls.append(tuple(calendar_ids))
             blocks = [
                 BusyBlock(event.calendar_id, max(event.start, start), min(event.end, end))
                 for event in self.events.values()
@@ -132,9 +136,14 @@ class InMemoryCalendar:
         with self._lock:
             self.channels.pop(channel_id, None)
 
-    def calendar_ids(self) -> list[str]:
+    def calendars(self) -> list[CalendarInfo]:
         with self._lock:
-            return sorted({event.calendar_id for event in self.events.values()})
+            listed = {event.calendar_id: event.calendar_id for event in self.events.values()}
+            listed.update(self.names)
+        return [
+            CalendarInfo(calendar_id, name, calendar_id == "primary")
+            for calendar_id, name in sorted(listed.items(), key=lambda kv: kv[0] != "primary")
+        ]
 
     # --- what tests (and demo data) do to the seller's side --------------------------
     def put_busy(

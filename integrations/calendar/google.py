@@ -32,6 +32,7 @@ from googleapiclient.errors import HttpError
 from integrations.calendar.base import (
     BOOKING_PROPERTY,
     BusyBlock,
+    CalendarInfo,
     Channel,
     EventChange,
     EventRef,
@@ -247,10 +248,25 @@ class GoogleCalendar:
             if exc.status != 404:  # an unknown channel is already stopped
                 raise
 
-    def calendar_ids(self) -> list[str]:
-        """The calendars on the account's list (one page): the provider check's cheap read."""
-        listing = self._execute(self._service.calendarList().list(maxResults=10))
-        return [entry["id"] for entry in listing.get("items", [])]
+    def calendars(self) -> list[CalendarInfo]:
+        """Every calendar on the account's list (CalendarList: list, all pages)."""
+        found: list[CalendarInfo] = []
+        page_token = None
+        while True:
+            listing = self._execute(
+                self._service.calendarList().list(maxResults=250, pageToken=page_token)
+            )
+            found.extend(
+                CalendarInfo(
+                    entry["id"],
+                    entry.get("summaryOverride") or entry.get("summary") or entry["id"],
+                    bool(entry.get("primary")),
+                )
+                for entry in listing.get("items", [])
+            )
+            page_token = listing.get("nextPageToken")
+            if not page_token:
+                return sorted(found, key=lambda info: (not info.primary, info.name.lower()))
 
     def primary_calendar_id(self) -> str:
         """The account's primary calendar id, which is its email address."""

@@ -35,6 +35,7 @@ from django.utils import timezone as django_timezone
 
 from integrations.calendar.base import (
     BusyBlock,
+    CalendarInfo,
     Channel,
     EventChange,
     EventRef,
@@ -314,9 +315,19 @@ class OutlookCalendar:
             if exc.status != 404:
                 raise
 
-    def calendar_ids(self) -> list[str]:
-        answer = self._call("GET", "/me/calendars", params={"$top": "10"}).json()
-        return [entry["id"] for entry in answer.get("value", [])]
+    def calendars(self) -> list[CalendarInfo]:
+        """The mailbox's calendars (``GET /me/calendars``, every page), default first."""
+        found: list[CalendarInfo] = []
+        url, params = "/me/calendars", {"$top": "100"}
+        while url:
+            answer = self._call("GET", url, params=params).json()
+            found += [
+                CalendarInfo(entry["id"], entry.get("name") or entry["id"],
+                             bool(entry.get("isDefaultCalendar")))
+                for entry in answer.get("value", [])
+            ]  # fmt: skip
+            url, params = answer.get("@odata.nextLink", ""), {}
+        return sorted(found, key=lambda c: not c.primary)
 
     def account_email(self) -> str:
         """The signed-in user's address (``GET /me``): the connection's account."""

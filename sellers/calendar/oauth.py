@@ -18,16 +18,23 @@ from integrations.calendar import oauth as google_oauth
 from integrations.calendar.oauth import Grant, OAuthError
 from sellers.models import CalendarConnection, Seller
 
-__all__ = ["SESSION_KEY", "OAuthError", "begin", "complete"]
+__all__ = ["CONNECTED_KEY", "SESSION_KEY", "OAuthError", "begin", "complete", "return_to"]
 
 Provider = CalendarConnection.Provider
 SESSION_KEY = "google_oauth"
 SESSION_KEYS: dict[str, str] = {Provider.GOOGLE: SESSION_KEY, Provider.OUTLOOK: "outlook_oauth"}
+#: Set by the callback when the flow was begun with ``return_to``: the connection just made,
+#: for the page the user returns to (apps above sellers link it to their own rows).
+CONNECTED_KEY = "google_oauth_connected"
 
 
-def begin(session: Any, seller: Seller, provider: str = Provider.GOOGLE) -> str:
-    """The consent URL for ``seller``; stores state and PKCE verifier in ``session``."""
-    pending: dict[str, Any] = {"seller_id": str(seller.pk)}
+def begin(
+    session: Any, seller: Seller, provider: str = Provider.GOOGLE, *, return_to: str = ""
+) -> str:
+    """The consent URL for ``seller``; stores state and PKCE verifier in ``session``.
+    ``return_to`` (a local path) is where the callback sends the user instead of the
+    seller's admin page."""
+    pending: dict[str, Any] = {"seller_id": str(seller.pk), "return_to": return_to}
     if provider == Provider.OUTLOOK:
         from integrations.calendar import outlook_oauth
 
@@ -37,6 +44,11 @@ def begin(session: Any, seller: Seller, provider: str = Provider.GOOGLE) -> str:
     pending.update(state=consent.state, code_verifier=consent.code_verifier)
     session[SESSION_KEYS[provider]] = pending
     return consent.url
+
+
+def return_to(session: Any, provider: str = Provider.GOOGLE) -> str:
+    """Where the flow begun in ``session`` returns to ("" for the seller's admin page)."""
+    return str((session.get(SESSION_KEYS[provider]) or {}).get("return_to", ""))
 
 
 def complete(

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -45,6 +46,7 @@ def connect(request: HttpRequest, seller_id: str, provider: str = Provider.GOOGL
 @staff_member_required
 @require_GET
 def callback(request: HttpRequest, provider: str = Provider.GOOGLE) -> HttpResponse:
+    back_to = oauth.return_to(request.session, provider)
     try:
         connection = oauth.complete(
             request.session,
@@ -61,6 +63,9 @@ def callback(request: HttpRequest, provider: str = Provider.GOOGLE) -> HttpRespo
     connection_id = str(connection.pk)
     transaction.on_commit(lambda: refresh_connection_busy.delay(connection_id=connection_id))
     messages.success(request, f"{NAMES[provider]} {connection.account_email} connected.")
+    if back_to and url_has_allowed_host_and_scheme(back_to, allowed_hosts=None):
+        request.session[oauth.CONNECTED_KEY] = str(connection.pk)
+        return redirect(back_to)
     return redirect(reverse("admin:sellers_seller_change", args=[connection.seller_id]))
 
 

@@ -71,6 +71,7 @@ class FakeGoogle(FakeProvider):
         self.client_secret = "client-secret"
         self.state = threading.RLock()
         self.events: dict[str, dict[str, dict[str, Any]]] = {}
+        self.calendar_names: dict[str, str] = {}  # other calendars on the account's list
         self.changed: dict[tuple[str, str], int] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.clock = itertools.count(1)
@@ -275,7 +276,18 @@ class FakeGoogle(FakeProvider):
                 200,
                 {
                     "kind": "calendar#calendarList",
-                    "items": [{"kind": "calendar#calendarListEntry", "id": self.account_email}],
+                    "items": [
+                        {
+                            "kind": "calendar#calendarListEntry",
+                            "id": self.account_email,
+                            "summary": self.account_email,
+                            "primary": True,
+                        },
+                        *(
+                            {"kind": "calendar#calendarListEntry", "id": cid, "summary": name}
+                            for cid, name in sorted(self.calendar_names.items())
+                        ),
+                    ],
                 },
             )
         if parts == ["freeBusy"] and method == "POST":
@@ -438,12 +450,10 @@ class FakeGoogle(FakeProvider):
         if end - start > dt.timedelta(days=90):
             return _error(400, "The requested time range is too long.", "timeRangeTooLong")
         calendars: dict[str, Any] = {}
+        known = {"primary", self.account_email, *self.events, *self.calendar_names}
         for item in items:
             calendar_id = item["id"]
-            if calendar_id not in self.events and calendar_id not in (
-                "primary",
-                self.account_email,
-            ):
+            if calendar_id not in known:
                 calendars[calendar_id] = {"errors": [{"domain": "global", "reason": "notFound"}]}
                 continue
             busy = []

@@ -158,6 +158,7 @@ class EntrySerializer(serializers.ModelSerializer):
 
 class SlotSerializer(serializers.ModelSerializer):
     page = serializers.UUIDField(source="meeting_type.page_id", read_only=True, allow_null=True)
+    waiting = serializers.IntegerField(read_only=True, help_text="Entries still waiting")
 
     class Meta:
         model = WaitlistSlot
@@ -173,6 +174,9 @@ class SlotSerializer(serializers.ModelSerializer):
             "last_check_at",
             "next_check_at",
             "check_interval_minutes",
+            "last_result",
+            "last_error",
+            "waiting",
             "business_name",
             "created_at",
         ]
@@ -180,8 +184,12 @@ class SlotSerializer(serializers.ModelSerializer):
 
 
 class ListFilterSerializer(serializers.Serializer):
-    status = serializers.CharField(required=False)
+    status = serializers.ChoiceField(choices=WaitlistEntry.Status.choices, required=False)
     page = serializers.UUIDField(required=False)
+
+
+class SlotFilterSerializer(ListFilterSerializer):
+    status = serializers.ChoiceField(choices=WaitlistSlot.Status.choices, required=False)
 
 
 class TriggerSerializer(serializers.Serializer):

@@ -24,6 +24,7 @@ from waitlist.api.serializers import (
     CallSerializer,
     EntrySerializer,
     ListFilterSerializer,
+    SlotFilterSerializer,
     SlotSerializer,
     TriggeredSerializer,
     TriggerSerializer,
@@ -44,6 +45,7 @@ class _Listed(viewsets.ReadOnlyModelViewSet):
     pagination_class = FilterByPagePagination
     select = staticmethod(selectors.entry_list)
     model: Any = WaitlistEntry
+    filters: type[ListFilterSerializer] = ListFilterSerializer
 
     def owner_id(self, obj: Any) -> None:
         return None  # only staff act on the waitlist
@@ -53,7 +55,7 @@ class _Listed(viewsets.ReadOnlyModelViewSet):
             return self.model.objects.none()
         filters: dict[str, Any] = {}
         if self.action == "list":
-            query = ListFilterSerializer(data=self.request.query_params)
+            query = self.filters(data=self.request.query_params)
             query.is_valid(raise_exception=True)
             filters = query.validated_data
         return self.select(user=self.request.user, **filters)
@@ -90,6 +92,11 @@ class SlotViewSet(_Listed):
     serializer_class = SlotSerializer
     select = staticmethod(selectors.slot_list)
     model = WaitlistSlot
+    filters = SlotFilterSerializer
+
+    @extend_schema(parameters=[SlotFilterSerializer])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
 
 
 API_KEY = OpenApiParameter("X-Api-Key", str, OpenApiParameter.HEADER, required=True)

@@ -191,6 +191,16 @@ def join_waitlist(
     return JoinResult(entry, token, created)
 
 
+@transaction.atomic
+def resend_registration(*, entry: WaitlistEntry) -> str:
+    """Text the entry a fresh registration link (staff, from the dashboard): a new token,
+    the same text joining sends; returns the token. Not idempotent: each call is one more
+    text."""
+    token = tokens.mint(entry, WaitlistToken.Kind.REGISTRATION, _waits_until(entry))
+    messages.send_after_commit(entry, messages.registration_text(entry, tokens.link(token)))
+    return token
+
+
 def _slot(meeting_type: MeetingType, start: dt.datetime) -> WaitlistSlot:
     """The slot row of this time, locked: joins of one slot queue one at a time."""
     end = start + dt.timedelta(minutes=meeting_type.duration)

@@ -55,6 +55,14 @@ def offer_text(entry: WaitlistEntry, start: dt.datetime, minutes: int, link: str
         ) % {"date": date, "time": time, "minutes": minutes, "link": link}
 
 
+def expired_text(entry: WaitlistEntry) -> str:
+    with translation.override(language_of(entry)):
+        date, time = _when(entry, entry.requested_slot)
+        return _(
+            "Sorry, no place freed up for %(date)s at %(time)s. You are off the waiting list."
+        ) % {"date": date, "time": time}
+
+
 def send_after_commit(entry: WaitlistEntry, body: str) -> None:
     """Queue ``body`` to ``entry``'s phone once the transaction commits (nothing is sent
     for a rolled-back offer)."""
