@@ -10,12 +10,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from routing import hooks
 from routing.models import RoutingDecision, RoutingRule, RoutingState
 from routing.rules import RuleSpec, first_matching
-from routing.strategies import CandidateStats, Choice, Fixed, RoutingContext, get_strategy
+from routing.strategies import (
+    CandidateStats,
+    Choice,
+    Fixed,
+    RoundRobin,
+    RoutingContext,
+    get_strategy,
+)
 from scheduling.eligibility import eligible_by_country, region_of_country, seller_region
 from scheduling.models import SchedulingPage
 from scheduling.selectors import eligible_sellers
@@ -155,6 +165,58 @@ def locked_cursor(pool: Pool) -> RoutingState:
     return state
 
 
+@dataclass(frozen=True)
+class Turn:
+    """A round-robin turn handed out: the cursor before it and the seller it now names."""
+
+    pool_key: str
+    before: Any
+    taken: str
+
+
+def take_turn(
+    pool: Pool, candidates: Sequence[CandidateStats], *, country: str = ""
+) -> tuple[Choice, Turn | None]:
+    """Run the pool's strategy; for round robin also move the cursor to the winner at once,
+    in a transaction of its own (when called outside one). The cursor row is locked for
+    these three statements only, not for the booking's insert, so concurrent bookings of
+    a pool take successive turns without waiting for each other. The booking then calls
+    ``settle_turn`` (it went to someone else) or ``release_turn`` (it failed)."""
+    if pool.strategy != RoundRobin.name:
+        return choose(pool, candidates, country=country), None
+    with transaction.atomic():
+        state = locked_cursor(pool)
+        before = state.last_seller_id
+        choice = choose(pool, candidates, country=country, cursor=before)
+        if choice.winner is None:
+            return choice, None
+        state.last_seller_id = choice.winner
+        state.assignments += 1
+        state.save(update_fields=["last_seller", "assignments", "updated_at"])
+    return choice, Turn(pool_key=pool.key, before=before, taken=choice.winner)
+
+
+def settle_turn(turn: Turn, seller_id: Any) -> None:
+    """The booking went to ``seller_id``: when the turn's winner turned out busy, the
+    cursor moves on to who got it, unless a later turn moved it already (compare and set).
+    Runs in the booking's transaction, so it is undone with it."""
+    if str(seller_id) != str(turn.taken):
+        RoutingState.objects.filter(pool_key=turn.pool_key, last_seller_id=turn.taken).update(
+            last_seller_id=seller_id, updated_at=timezone.now()
+        )
+
+
+def release_turn(turn: Turn) -> None:
+    """Nobody got the booking: hand the turn back, unless a later turn moved the cursor
+    already (compare and set; then that seller's turn is spent, a drift of one at most per
+    failed booking, only under concurrency)."""
+    RoutingState.objects.filter(pool_key=turn.pool_key, last_seller_id=turn.taken).update(
+        last_seller_id=turn.before,
+        assignments=Greatest(F("assignments") - 1, 0),
+        updated_at=timezone.now(),
+    )
+
+
 def choose(
     pool: Pool,
     candidates: Sequence[CandidateStats],
@@ -192,13 +254,12 @@ def record_assignment(
     pool: Pool,
     choice: Choice,
     seller_id: Any,
-    state: RoutingState | None,
     note: str = "",
     now: dt.datetime | None = None,
 ) -> RoutingDecision:
-    """Store why ``seller_id`` got the booking; advance the cursor and the seller's
-    ``last_assigned_at``. Runs inside the booking's transaction. Not idempotent: one call
-    per assignment."""
+    """Store why ``seller_id`` got the booking and advance the seller's
+    ``last_assigned_at`` (the round-robin cursor moved in ``take_turn``). Runs inside the
+    booking's transaction. Not idempotent: one call per assignment."""
     now = now or timezone.now()
     reason = choice.reason
     if str(seller_id) != choice.winner:
@@ -220,10 +281,6 @@ def record_assignment(
         chosen_id=seller_id,
         reason=reason[:500],
     )
-    if state is not None:
-        state.last_seller_id = seller_id
-        state.assignments += 1
-        state.save(update_fields=["last_seller", "assignments", "updated_at"])
     # update(): last_assigned_at does not change anyone's slots, no cache bump needed.
     Seller.objects.filter(pk=seller_id).update(last_assigned_at=now)
     return decision

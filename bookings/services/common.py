@@ -297,8 +297,9 @@ def assign(
 ) -> tuple[Booking, Choice]:
     """Give the booking to the best candidate that can still take it, in one transaction.
 
-    Order: the pool's strategy (round robin reads its cursor under a row lock held to the
-    end of the transaction, so cursors advance one at a time). For each candidate, in order
+    Order: the pool's strategy (round robin takes its turn first, moving the cursor in a
+    short transaction of its own, so bookings of one pool do not queue behind each other's
+    inserts; the turn is settled or handed back afterwards). For each candidate, in order
     and at most ``MAX_CANDIDATES``: take the ``seller:start`` lock (skipping candidates
     someone else is booking, then waiting for those on a second pass), then, in a
     savepoint, ``_claim`` (row lock, re-check, live check, ``claim.write``); a re-check
@@ -306,22 +307,43 @@ def assign(
     commit. Raises ``SlotUnavailable`` when nobody is left; ``DuplicateIdempotencyKey``
     when a concurrent request with the same key won.
     """
+    if record:
+        choice, turn = routing.take_turn(pool, candidates, country=country)
+    else:  # no routing decision (the booking keeps its seller): no turn either
+        choice, turn = routing.choose(pool, candidates, country=country), None
+    try:
+        return _assign_in_order(pool, choice, turn, claim, record, note, before), choice
+    except BaseException:
+        if turn is not None:
+            routing.release_turn(turn)
+        raise
+
+
+def _assign_in_order(
+    pool: routing.Pool,
+    choice: Choice,
+    turn: routing.Turn | None,
+    claim: Claim,
+    record: bool,
+    note: str,
+    before: Callable[[], None] | None,
+) -> Booking:
+    """``assign``'s transaction: the candidates of ``choice`` in order, as described there."""
     sellers = {str(s.pk): s for s in pool.sellers}
+    order = [sid for sid in choice.order if sid in sellers][:MAX_CANDIDATES]
+
+    def decide(sid: str) -> RoutingDecision | None:
+        if turn is not None:
+            routing.settle_turn(turn, sid)
+        if not record:
+            return None
+        return routing.record_assignment(
+            pool=pool, choice=choice, seller_id=sellers[sid].pk, note=note
+        )
+
     with ExitStack() as held, transaction.atomic():
         if before is not None:
             before()
-        state = routing.locked_cursor(pool) if pool.strategy == "round_robin" else None
-        choice = routing.choose(
-            pool, candidates, country=country, cursor=state.last_seller_id if state else None
-        )
-        order = [sid for sid in choice.order if sid in sellers][:MAX_CANDIDATES]
-
-        def decide(sid: str) -> RoutingDecision | None:
-            if not record:
-                return None
-            return routing.record_assignment(
-                pool=pool, choice=choice, seller_id=sellers[sid].pk, state=state, note=note
-            )
 
         def try_one(sid: str, wait_s: float) -> Booking | bool:
             """The booking; or True when someone else holds the lock; False when busy."""
@@ -335,13 +357,13 @@ def assign(
         for sid in order:
             outcome = try_one(sid, 0.0)
             if isinstance(outcome, Booking):
-                return outcome, choice
+                return outcome
             if outcome:
                 contended.append(sid)
         for sid in contended:
             outcome = try_one(sid, LOCK_WAIT_S)
             if isinstance(outcome, Booking):
-                return outcome, choice
+                return outcome
         raise slot_taken()
 
 
