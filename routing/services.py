@@ -174,17 +174,38 @@ class Turn:
     taken: str
 
 
+#: Compare-and-set tries before ``take_turn`` queues on the cursor's row lock instead.
+TURN_TRIES = 8
+
+
 def take_turn(
     pool: Pool, candidates: Sequence[CandidateStats], *, country: str = ""
 ) -> tuple[Choice, Turn | None]:
     """Run the pool's strategy; for round robin also move the cursor to the winner at once,
-    in a transaction of its own (when called outside one). The cursor row is locked for
-    these three statements only, not for the booking's insert, so concurrent bookings of
-    a pool take successive turns without waiting for each other. The booking then calls
-    ``settle_turn`` (it went to someone else) or ``release_turn`` (it failed)."""
+    by compare and set: read it, choose, update it only if nobody moved it meanwhile, else
+    read again. No lock is held past that one UPDATE (outside a transaction), so concurrent
+    bookings of a pool take successive turns without waiting for each other's inserts.
+    The booking then calls ``settle_turn`` (it went to someone else) or ``release_turn``
+    (it failed)."""
     if pool.strategy != RoundRobin.name:
         return choose(pool, candidates, country=country), None
-    with transaction.atomic():
+    cursors = RoutingState.objects.filter(pool_key=pool.key)
+    for _ in range(TURN_TRIES):
+        known = list(cursors.values_list("last_seller_id", flat=True)[:1])
+        if not known:
+            RoutingState.objects.get_or_create(pool_key=pool.key)  # a racing creator may win
+            continue
+        choice = choose(pool, candidates, country=country, cursor=known[0])
+        if choice.winner is None:
+            return choice, None
+        moved = cursors.filter(last_seller_id=known[0]).update(
+            last_seller_id=choice.winner,
+            assignments=F("assignments") + 1,
+            updated_at=timezone.now(),
+        )
+        if moved:
+            return choice, Turn(pool_key=pool.key, before=known[0], taken=choice.winner)
+    with transaction.atomic():  # heavy contention: queue on the row lock, one at a time
         state = locked_cursor(pool)
         before = state.last_seller_id
         choice = choose(pool, candidates, country=country, cursor=before)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Q
 
 from bookings import locks
 from bookings.models import COUNTED_STATUSES, Booking, BookingEvent, BookingStatus
@@ -174,7 +175,8 @@ def seller_is_free(
     check_limits: bool = True,
 ) -> bool:
     """The re-check under the seller's row lock: no confirmed booking or external busy
-    time in the blocked range, daily/weekly limits not reached (2–4 queries)."""
+    time in the blocked range (1 query, run after the lock so it sees what the lock's
+    previous holder committed), daily/weekly limits not reached (0–2 queries)."""
     overlapping = Booking.objects.filter(
         seller=seller,
         status=BookingStatus.CONFIRMED,
@@ -183,11 +185,10 @@ def seller_is_free(
     )
     if exclude_booking_id is not None:
         overlapping = overlapping.exclude(pk=exclude_booking_id)
-    if overlapping.exists():
-        return False
-    if BusyInterval.objects.filter(
+    external = BusyInterval.objects.filter(
         seller=seller, start__lt=slot.blocked_end, end__gt=slot.blocked_start
-    ).exists():
+    )
+    if Seller.objects.filter(Q(Exists(overlapping)) | Q(Exists(external)), pk=seller.pk).exists():
         return False
     return not check_limits or _within_limits(seller, meeting_type, slot.start, exclude_booking_id)
 
