@@ -207,15 +207,18 @@ async def scenarios(port: int, paths: tuple[str, str, str], args: argparse.Names
 
 
 def shares() -> str:
-    """How many bookings each seller of the page got (fairness of the round robin)."""
+    """How many routed bookings each seller of the page got (the round robin's fairness;
+    the seeded busy bookings have no routing decision)."""
     from collections import Counter
 
-    from bookings.models import Booking
+    from routing.models import RoutingDecision
     from sellers.models import Seller
 
-    sellers = Seller.objects.filter(slug__startswith=bench_slots.PREFIX)
-    got = Counter(Booking.objects.filter(seller__in=sellers).values_list("seller_id", flat=True))
-    counts = [got.get(pk, 0) for pk in sellers.values_list("pk", flat=True)]
+    ids = Seller.objects.filter(slug__startswith=bench_slots.PREFIX).values_list("pk", flat=True)
+    got = Counter(
+        RoutingDecision.objects.filter(chosen_id__in=list(ids)).values_list("chosen_id", flat=True)
+    )
+    counts = [got.get(pk, 0) for pk in ids]
     spread = dict(sorted(Counter(counts).items()))
     return f"bookings per seller: min {min(counts)}, max {max(counts)}; sellers per count {spread}"
 
