@@ -6,6 +6,7 @@ weigh, the round-robin cursor and the stored decision. The choice itself is pure
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -167,11 +168,17 @@ def locked_cursor(pool: Pool) -> RoutingState:
 
 @dataclass(frozen=True)
 class Turn:
-    """A round-robin turn handed out: the cursor before it and the seller it now names."""
+    """A round-robin turn handed out: the cursor before it and the seller it now names
+    (seller primary keys; the strategies speak in their string form)."""
 
     pool_key: str
     before: Any
-    taken: str
+    taken: Any
+
+
+def state_id(seller_id: str) -> uuid.UUID:
+    """A strategy's seller id as the cursor column stores it."""
+    return uuid.UUID(seller_id)
 
 
 #: Compare-and-set tries before ``take_turn`` queues on the cursor's row lock instead.
@@ -204,7 +211,7 @@ def take_turn(
             updated_at=timezone.now(),
         )
         if moved:
-            return choice, Turn(pool_key=pool.key, before=known[0], taken=choice.winner)
+            return choice, Turn(pool_key=pool.key, before=known[0], taken=state_id(choice.winner))
     with transaction.atomic():  # heavy contention: queue on the row lock, one at a time
         state = locked_cursor(pool)
         before = state.last_seller_id
@@ -214,7 +221,7 @@ def take_turn(
         state.last_seller_id = choice.winner
         state.assignments += 1
         state.save(update_fields=["last_seller", "assignments", "updated_at"])
-    return choice, Turn(pool_key=pool.key, before=before, taken=choice.winner)
+    return choice, Turn(pool_key=pool.key, before=before, taken=state_id(choice.winner))
 
 
 def settle_turn(turn: Turn, seller_id: Any) -> None:
