@@ -34,7 +34,7 @@ run: install
 WORKERS ?= 2
 
 test: services lint typecheck
-	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Installs Chromium and starts stopped local services where it can, then checks all are
 # reachable (and says how to start them if not).

@@ -14,6 +14,9 @@ where workers drain the outbox).
   409s, 5xx, elapsed; then the same with Redis unreachable;
 - race (processes): --procs separate processes booking one slot on a team of 3.
 
+Beyond PostgreSQL's 100 connections: `DB_POOL_MAX_SIZE=20 … --racers 100` runs the thread
+race through a psycopg pool of 20 (threads wait for a connection instead of failing).
+
 Run: .venv/bin/python bench/bench_booking.py [--count 200] [--racers 100] [--procs 24]
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/meetroute_bench_booking,
 created and migrated when missing) and REDIS_URL (default redis://127.0.0.1:6379/13).

@@ -26,11 +26,10 @@ def configure(*, database_url: str, redis_url: str, **extra: str) -> None:
         "BOOKING_RATE_PER_PAGE": "off",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production",
+        # Production settings refuse the console backend (it would log manage links).
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback, no TLS proxy in front
         "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1rZXktMzItYnl0ZXMtbG9uZyEhISE=",
-        # DEBUG off refuses the console mail backend (it would log manage links) and
-        # redirects plain HTTP to HTTPS: the test client speaks plain HTTP.
-        "EMAIL_URL": "dummymail://localhost",
-        "SECURE_SSL_REDIRECT": "false",
         **extra,
     }
     for name, value in defaults.items():

@@ -12,9 +12,10 @@ scenario is bounded in requests and in seconds. Never part of `make test`.
   compare with;
 - warm slots: `GET …/slots/` for 31 days, answered from the cache, 16 connections;
 - warm slots 304: the same with the answer's ETag in `If-None-Match` (a revisiting client);
-- bookings: 16 clients booking 200 distinct slot starts of the page (each start once).
+- bookings: 16 clients booking 200 distinct slot starts of the page (each start once),
+  then the bookings per seller (round robin over 50 sellers: 4 each, ± the busy skips).
 
-Run: .venv/bin/python bench/load.py [--seconds 15] [--requests 4000]
+Run: .venv/bin/python bench/load.py [--seconds 15] [--requests 4000] [--bookings-only]
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/meetroute_load, created and
 migrated when missing) and REDIS_URL (default redis://127.0.0.1:6379/12).
 """
@@ -188,7 +189,7 @@ async def scenarios(port: int, paths: tuple[str, str, str], args: argparse.Names
         ("warm slots, If-None-Match → 304", revisit),
     )
     print(http_load.HEADER, flush=True)
-    for _ in range(args.repeat):
+    for _ in range(0 if args.bookings_only else args.repeat):
         for name, request in gets:
             await http_load.run("warm-up", port, http_load.always(request), **warm_up)
             result = await http_load.run(name, port, http_load.always(request), **limits)
@@ -205,11 +206,29 @@ async def scenarios(port: int, paths: tuple[str, str, str], args: argparse.Names
     print(result.line(), flush=True)
 
 
+def shares() -> str:
+    """How many routed bookings each seller of the page got (the round robin's fairness;
+    the seeded busy bookings have no routing decision)."""
+    from collections import Counter
+
+    from routing.models import RoutingDecision
+    from sellers.models import Seller
+
+    ids = Seller.objects.filter(slug__startswith=bench_slots.PREFIX).values_list("pk", flat=True)
+    got = Counter(
+        RoutingDecision.objects.filter(chosen_id__in=list(ids)).values_list("chosen_id", flat=True)
+    )
+    counts = [got.get(pk, 0) for pk in ids]
+    spread = dict(sorted(Counter(counts).items()))
+    return f"bookings per seller: min {min(counts)}, max {max(counts)}; sellers per count {spread}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15, help="time limit per scenario")
     parser.add_argument("--requests", type=int, default=4000, help="request limit per run")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each GET scenario")
+    parser.add_argument("--bookings-only", action="store_true", help="skip the GET scenarios")
     args = parser.parse_args()
     django_env.setup_django()
     from django.core.management import call_command
@@ -231,6 +250,7 @@ def main() -> int:
         )
         paths = (slots_path, bookings_path, trivial_path(port))
         asyncio.run(scenarios(port, paths, args))
+        print(shares(), flush=True)
     finally:
         stop(server)
         clean()

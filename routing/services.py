@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from routing import hooks, scoring
@@ -174,6 +177,85 @@ def uses_cursor(pool: Pool) -> bool:
     return pool.strategy in CURSOR_STRATEGIES
 
 
+@dataclass(frozen=True)
+class Turn:
+    """A round-robin turn handed out: the cursor before it and the seller it now names
+    (seller primary keys; the strategies speak in their string form)."""
+
+    pool_key: str
+    before: Any
+    taken: Any
+
+
+def state_id(seller_id: str) -> uuid.UUID:
+    """A strategy's seller id as the cursor column stores it."""
+    return uuid.UUID(seller_id)
+
+
+#: Compare-and-set tries before ``take_turn`` queues on the cursor's row lock instead.
+TURN_TRIES = 8
+
+
+def take_turn(
+    pool: Pool, candidates: Sequence[CandidateStats], *, country: str = ""
+) -> tuple[Choice, Turn | None]:
+    """Run the pool's strategy; for round robin also move the cursor to the winner at once,
+    by compare and set: read it, choose, update it only if nobody moved it meanwhile, else
+    read again. No lock is held past that one UPDATE (outside a transaction), so concurrent
+    bookings of a pool take successive turns without waiting for each other's inserts.
+    The booking then calls ``settle_turn`` (it went to someone else) or ``release_turn``
+    (it failed)."""
+    if not uses_cursor(pool):
+        return choose(pool, candidates, country=country), None
+    cursors = RoutingState.objects.filter(pool_key=pool.key)
+    for _ in range(TURN_TRIES):
+        known = list(cursors.values_list("last_seller_id", flat=True)[:1])
+        if not known:
+            RoutingState.objects.get_or_create(pool_key=pool.key)  # a racing creator may win
+            continue
+        choice = choose(pool, candidates, country=country, cursor=known[0])
+        if choice.winner is None:
+            return choice, None
+        moved = cursors.filter(last_seller_id=known[0]).update(
+            last_seller_id=choice.winner,
+            assignments=F("assignments") + 1,
+            updated_at=timezone.now(),
+        )
+        if moved:
+            return choice, Turn(pool_key=pool.key, before=known[0], taken=state_id(choice.winner))
+    with transaction.atomic():  # heavy contention: queue on the row lock, one at a time
+        state = locked_cursor(pool)
+        before = state.last_seller_id
+        choice = choose(pool, candidates, country=country, cursor=before)
+        if choice.winner is None:
+            return choice, None
+        state.last_seller_id = choice.winner
+        state.assignments += 1
+        state.save(update_fields=["last_seller", "assignments", "updated_at"])
+    return choice, Turn(pool_key=pool.key, before=before, taken=state_id(choice.winner))
+
+
+def settle_turn(turn: Turn, seller_id: Any) -> None:
+    """The booking went to ``seller_id``: when the turn's winner turned out busy, the
+    cursor moves on to who got it, unless a later turn moved it already (compare and set).
+    Runs in the booking's transaction, so it is undone with it."""
+    if str(seller_id) != str(turn.taken):
+        RoutingState.objects.filter(pool_key=turn.pool_key, last_seller_id=turn.taken).update(
+            last_seller_id=seller_id, updated_at=timezone.now()
+        )
+
+
+def release_turn(turn: Turn) -> None:
+    """Nobody got the booking: hand the turn back, unless a later turn moved the cursor
+    already (compare and set; then that seller's turn is spent, a drift of one at most per
+    failed booking, only under concurrency)."""
+    RoutingState.objects.filter(pool_key=turn.pool_key, last_seller_id=turn.taken).update(
+        last_seller_id=turn.before,
+        assignments=Greatest(F("assignments") - 1, 0),
+        updated_at=timezone.now(),
+    )
+
+
 def choose(
     pool: Pool,
     candidates: Sequence[CandidateStats],
@@ -233,13 +315,12 @@ def record_assignment(
     pool: Pool,
     choice: Choice,
     seller_id: Any,
-    state: RoutingState | None,
     note: str = "",
     now: dt.datetime | None = None,
 ) -> RoutingDecision:
-    """Store why ``seller_id`` got the booking; advance the cursor and the seller's
-    ``last_assigned_at``. Runs inside the booking's transaction. Not idempotent: one call
-    per assignment."""
+    """Store why ``seller_id`` got the booking and advance the seller's
+    ``last_assigned_at`` (the round-robin cursor moved in ``take_turn``). Runs inside the
+    booking's transaction. Not idempotent: one call per assignment."""
     now = now or timezone.now()
     reason = choice.reason
     if str(seller_id) != choice.winner:
@@ -261,10 +342,6 @@ def record_assignment(
         chosen_id=seller_id,
         reason=reason[:500],
     )
-    if state is not None:
-        state.last_seller_id = seller_id
-        state.assignments += 1
-        state.save(update_fields=["last_seller", "assignments", "updated_at"])
     # update(): last_assigned_at does not change anyone's slots, no cache bump needed.
     Seller.objects.filter(pk=seller_id).update(last_assigned_at=now)
     return decision

@@ -49,29 +49,47 @@ def enqueue_booking_sync(
     """
     now = timezone.now()
     payload = seal(payload or {})
-    jobs = []
-    for target in registry.targets_for(booking):
-        if only is not None and target not in only:
-            continue
-        job, created = SyncJob.objects.get_or_create(
+    wanted = [
+        SyncJob(
             booking=booking,
             target=target,
             action=action,
-            status=SyncJob.Status.PENDING,
-            defaults={"not_before": now, "payload": dict(payload)},
+            status=Status.PENDING,
+            not_before=now,
+            payload=dict(payload),
         )
-        if not created:
-            # A newer change of the same kind while this one waits (e.g. a retry): it will
-            # do the newer work, so earlier progress (emails sent for the older change) no
-            # longer counts.
-            merged = {**carried_payload(job.payload), **payload}
-            if merged != job.payload:
-                job.payload = merged
-                job.save(update_fields=["payload", "updated_at"])
-        jobs.append(job)
-    if jobs:
-        _poke_workers([str(job.id) for job in jobs])
+        for target in registry.targets_for(booking)
+        if only is None or target in only
+    ]
+    if not wanted:
+        return []
+    # One INSERT … ON CONFLICT DO NOTHING (the partial unique constraint on pending jobs)
+    # and one read of what is pending now: rows with our new ids were inserted, the others
+    # were waiting already.
+    SyncJob.objects.bulk_create(wanted, ignore_conflicts=True)
+    new_ids = {job.pk for job in wanted}
+    jobs = list(
+        SyncJob.objects.filter(
+            booking=booking,
+            action=action,
+            status=Status.PENDING,
+            target__in=[job.target for job in wanted],
+        )
+    )
+    for job in jobs:
+        if job.pk not in new_ids:
+            _merge_payload(job, payload)
+    _poke_workers([str(job.id) for job in jobs])
     return jobs
+
+
+def _merge_payload(job: SyncJob, payload: dict) -> None:
+    """A newer change of the same kind while this job waits (e.g. a retry): it will do the
+    newer work, so earlier progress (emails sent for the older change) no longer counts."""
+    merged = {**carried_payload(job.payload), **payload}
+    if merged != job.payload:
+        job.payload = merged
+        job.save(update_fields=["payload", "updated_at"])
 
 
 def enqueue_job(

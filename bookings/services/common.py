@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Q
 
 from bookings import locks
 from bookings.models import BLOCKING_STATUSES, COUNTED_STATUSES, Booking, BookingEvent
@@ -174,7 +175,8 @@ def seller_is_free(
     check_limits: bool = True,
 ) -> bool:
     """The re-check under the seller's row lock: no confirmed booking or external busy
-    time in the blocked range, daily/weekly limits not reached (2–4 queries)."""
+    time in the blocked range (1 query, run after the lock so it sees what the lock's
+    previous holder committed), daily/weekly limits not reached (0–2 queries)."""
     overlapping = Booking.objects.filter(
         seller=seller,
         status__in=BLOCKING_STATUSES,
@@ -183,11 +185,10 @@ def seller_is_free(
     )
     if exclude_booking_id is not None:
         overlapping = overlapping.exclude(pk=exclude_booking_id)
-    if overlapping.exists():
-        return False
-    if BusyInterval.objects.filter(
+    external = BusyInterval.objects.filter(
         seller=seller, start__lt=slot.blocked_end, end__gt=slot.blocked_start
-    ).exists():
+    )
+    if Seller.objects.filter(Q(Exists(overlapping)) | Q(Exists(external)), pk=seller.pk).exists():
         return False
     return not check_limits or _within_limits(seller, meeting_type, slot.start, exclude_booking_id)
 
@@ -297,8 +298,9 @@ def assign(
 ) -> tuple[Booking, Choice]:
     """Give the booking to the best candidate that can still take it, in one transaction.
 
-    Order: the pool's strategy (round robin reads its cursor under a row lock held to the
-    end of the transaction, so cursors advance one at a time). For each candidate, in order
+    Order: the pool's strategy (round robin takes its turn first, moving the cursor in a
+    short transaction of its own, so bookings of one pool do not queue behind each other's
+    inserts; the turn is settled or handed back afterwards). For each candidate, in order
     and at most ``MAX_CANDIDATES``: take the ``seller:start`` lock (skipping candidates
     someone else is booking, then waiting for those on a second pass), then, in a
     savepoint, ``_claim`` (row lock, re-check, live check, ``claim.write``); a re-check
@@ -306,22 +308,43 @@ def assign(
     commit. Raises ``SlotUnavailable`` when nobody is left; ``DuplicateIdempotencyKey``
     when a concurrent request with the same key won.
     """
+    if record:
+        choice, turn = routing.take_turn(pool, candidates, country=country)
+    else:  # no routing decision (the booking keeps its seller): no turn either
+        choice, turn = routing.choose(pool, candidates, country=country), None
+    try:
+        return _assign_in_order(pool, choice, turn, claim, record, note, before), choice
+    except BaseException:
+        if turn is not None:
+            routing.release_turn(turn)
+        raise
+
+
+def _assign_in_order(
+    pool: routing.Pool,
+    choice: Choice,
+    turn: routing.Turn | None,
+    claim: Claim,
+    record: bool,
+    note: str,
+    before: Callable[[], None] | None,
+) -> Booking:
+    """``assign``'s transaction: the candidates of ``choice`` in order, as described there."""
     sellers = {str(s.pk): s for s in pool.sellers}
+    order = [sid for sid in choice.order if sid in sellers][:MAX_CANDIDATES]
+
+    def decide(sid: str) -> RoutingDecision | None:
+        if turn is not None:
+            routing.settle_turn(turn, sid)
+        if not record:
+            return None
+        return routing.record_assignment(
+            pool=pool, choice=choice, seller_id=sellers[sid].pk, note=note
+        )
+
     with ExitStack() as held, transaction.atomic():
         if before is not None:
             before()
-        state = routing.locked_cursor(pool) if routing.uses_cursor(pool) else None
-        choice = routing.choose(
-            pool, candidates, country=country, cursor=state.last_seller_id if state else None
-        )
-        order = [sid for sid in choice.order if sid in sellers][:MAX_CANDIDATES]
-
-        def decide(sid: str) -> RoutingDecision | None:
-            if not record:
-                return None
-            return routing.record_assignment(
-                pool=pool, choice=choice, seller_id=sellers[sid].pk, state=state, note=note
-            )
 
         def try_one(sid: str, wait_s: float) -> Booking | bool:
             """The booking; or True when someone else holds the lock; False when busy."""
@@ -335,13 +358,13 @@ def assign(
         for sid in order:
             outcome = try_one(sid, 0.0)
             if isinstance(outcome, Booking):
-                return outcome, choice
+                return outcome
             if outcome:
                 contended.append(sid)
         for sid in contended:
             outcome = try_one(sid, LOCK_WAIT_S)
             if isinstance(outcome, Booking):
-                return outcome, choice
+                return outcome
         raise slot_taken()
 
 

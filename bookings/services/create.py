@@ -136,9 +136,10 @@ def create_booking(
     an Idempotency-Key → validate every field (``Invalid``, nothing stored) → the start
     must be an offered slot (``Invalid``; ``SlotUnavailable`` when it was and was just
     taken) → routing rules and strategy, or ``seller`` when the caller names one (one of
-    the page's sellers) → frequency limit per email (``FrequencyLimit``) → ``assign``:
-    per candidate ``seller:start`` lock, row lock, re-check, live check, insert (the
-    exclusion constraint decides) → ``SlotUnavailable`` when nobody is left.
+    the page's sellers) → ``assign``: the frequency limit per email counted under a lock
+    on the email (``FrequencyLimit``), then per candidate ``seller:start`` lock, row lock,
+    re-check, live check, insert (the exclusion constraint decides) → ``SlotUnavailable``
+    when nobody is left.
 
     ``language``: the prospect's (es, fr, it, en), for every later message; empty: the
     page's default.
@@ -165,8 +166,6 @@ def create_booking(
     request = _clean(meeting_type, body, rules)
     slot = Slot.of(meeting_type, request.start)
     pool, free, note = _route(meeting_type, request, slot, rules, seller=seller, actor=actor)
-    if not rules.outside_hours:
-        _check_frequency(meeting_type, request.email, rules.now)
     token = (
         tokens.token_for_idempotency_key(idempotency_key) if idempotency_key else tokens.new_token()
     )

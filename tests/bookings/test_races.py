@@ -16,7 +16,9 @@ from rest_framework.test import APIClient
 from bookings.models import Booking
 from tests.bookings.conftest import body, personal_page, slot, team_page
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# One xdist worker runs every race (with --dist loadgroup): two races at once would need
+# more connections than PostgreSQL's 100.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("races")]
 
 N = 50
 NO_THROTTLE = {"DEFAULT_THROTTLE_RATES": {"public": None}}
@@ -219,3 +221,15 @@ def test_race_frequency_limit_is_never_exceeded_by_one_email():
     statuses = race(url_of(meeting_type), same_email)
     assert statuses == Counter({201: 2, 429: 6})
     assert Booking.objects.filter(email="prospect0@example.com").count() == 2
+
+
+def test_race_round_robin_distinct_slots_gives_everyone_their_turn():
+    """Concurrent bookings of different times take successive turns of the cursor (compare
+    and set), so a team of 3 gets 12 bookings as 4 each, as one at a time would."""
+    meeting_type, sellers = team_page(routing="round_robin")
+    starts = [slot(hour=9) + dt.timedelta(minutes=30 * i) for i in range(12)]
+    statuses = race(url_of(meeting_type), [body(s, n) for n, s in enumerate(starts)])
+    assert statuses == Counter({201: 12})
+    shares = Counter(Booking.objects.values_list("seller_id", flat=True))
+    assert shares == Counter({s.pk: 4 for s in sellers})
+    assert overlapping_pairs() == 0

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from bookings.models import Booking
-from bookings.services import create_booking
+from bookings.services import FrequencyLimit, create_booking
 from routing.models import RoutingDecision, RoutingRule, RoutingState
 from tests.bookings.conftest import personal_page, slot, team_page, working_seller
 from tests.factories import BusyIntervalFactory, MeetingTypeFactory, PageFactory, TeamFactory
@@ -55,6 +55,22 @@ def test_round_robin_skips_a_busy_seller_and_keeps_the_turn_order():
     skipped = Booking.objects.get(start=times[1]).routing_decision
     assert "skipped" in skipped.reason
     assert [c["seller"] for c in skipped.candidates] == [str(c.pk), str(a.pk)]
+
+
+def test_round_robin_failed_booking_hands_its_turn_back():
+    """The turn is taken before the insert; a booking that fails (here the frequency
+    limit, counted inside the booking's transaction) gives it back to the same seller."""
+    meeting_type, sellers = team_page()
+    meeting_type.max_bookings_per_email = 1
+    meeting_type.save()
+    times = starts(3)
+    first = book(meeting_type, times[0], 0)
+    with pytest.raises(FrequencyLimit):
+        book(meeting_type, times[1], 0)  # same email again
+    second = book(meeting_type, times[2], 1)
+    assert [first.seller_id, second.seller_id] == [sellers[0].pk, sellers[1].pk]
+    state = RoutingState.objects.get(pool_key=f"page:{meeting_type.page_id}")
+    assert (state.last_seller_id, state.assignments) == (sellers[1].pk, 2)
 
 
 def test_lowest_load_picks_least_booked_then_least_recent():

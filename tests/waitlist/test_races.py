@@ -17,7 +17,9 @@ from tests.factories import BookingFactory
 from waitlist.models import WaitlistEntry, WaitlistToken
 from waitlist.services import join, offers, tokens
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# One xdist worker runs every race (with --dist loadgroup): two races at once would need
+# more connections than PostgreSQL's 100.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("races")]
 
 
 @pytest.fixture(autouse=True)
