@@ -51,7 +51,11 @@ def marked(method: str, source: str) -> set[tuple[str | None, str]]:
 def template_strings() -> dict[tuple[str | None, str], str]:
     strings = {}
     for path in templates():
-        code = templatize(path.read_text(), origin=str(path))
+        # templatize keeps a template's indentation, which the Python tokenizer refuses
+        # between lines: only the gettext calls matter, so every line starts at column 0.
+        code = "\n".join(
+            line.lstrip() for line in templatize(path.read_text(), origin=str(path)).splitlines()
+        )
         for key in marked("python", code):
             strings.setdefault(key, str(path.relative_to(ROOT)))
     return strings
