@@ -1,5 +1,6 @@
 """The API's error envelope: ``{"error": {"code", "message", "fields"}}`` for every error."""
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -11,6 +12,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import STATUS_BY_CODE, DomainError
 from config.parsers import PayloadTooLarge
+
+logger = logging.getLogger(__name__)
 
 DRF_CODES = {
     exceptions.ValidationError: "invalid",
@@ -73,6 +76,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if _database_away(exc):
         # A restart or failover, not the client's input: tell it to come back (a booking
         # retried with its Idempotency-Key cannot be made twice).
+        logger.warning("database unavailable: %s", exc)
         answer = error_response("unavailable", "The service is briefly unavailable; retry.")
         answer["Retry-After"] = str(RETRY_AFTER_DB_DOWN)
         return answer

@@ -16,6 +16,9 @@ from knox.models import AuthToken
 from bookings.tokens import hash_token, new_token
 from tests.bookings.conftest import personal_page, slot, team_page
 from tests.factories import BookingFactory, OverrideFactory, StaffFactory
+from waitlist.models import WaitlistCalendarConfig
+from waitlist.services.join import join_waitlist
+from waitlist.services.voice import create_api_key
 from webhooks.models import WebhookSubscription
 from webhooks.services import send_test_event
 
@@ -64,6 +67,17 @@ def world(db) -> World:
         url="http://127.0.0.1:9/hook", events=["booking.created"], secret="s" * 32
     )
     delivery = send_test_event(hook)
+    for other in sellers[1:]:  # the whole team taken then: a time to wait for
+        BookingFactory(meeting_type=meeting_type, seller=other, start=booking.start)
+    business = WaitlistCalendarConfig.objects.create(business_name="Fuzz", page=meeting_type.page)
+    _key_row, api_key = create_api_key(config=business, name="fuzz")
+    waiting = join_waitlist(
+        meeting_type=meeting_type,
+        start=booking.start,
+        timezone_name="America/Lima",
+        first_name="Wai",
+        phone="+51 912 345 679",
+    )
     # A superuser: staff rights may come to depend on model permissions.
     staff = StaffFactory(username="fuzz-staff", is_superuser=True)
     return World(
@@ -80,6 +94,12 @@ def world(db) -> World:
             "page_id": str(personal.page_id),
             "meeting_type_id": str(personal.pk),
             "webhook": str(hook.pk),
+            "calendar_config": str(business.pk),
+            "waitlist_entry": str(waiting.entry.pk),
+            "waitlist_slot": str(waiting.entry.slot_id),
+            "waitlist_token": waiting.token,
+            "api_key": api_key,
+            "taken_slot": booking.start.isoformat(),
             "delivery_id": str(delivery.pk),
         },
         sellers=[str(seller.pk) for seller in sellers],

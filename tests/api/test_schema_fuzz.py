@@ -37,12 +37,17 @@ ID_BY_PREFIX = {
     "/api/v1/pages/": "page_id",
     "/api/v1/meeting-types/": "meeting_type_id",
     "/api/v1/webhooks/": "webhook",
+    "/api/v1/waitlist/calendar-configs/": "calendar_config",
+    "/api/v1/waitlist/entries/": "waitlist_entry",
+    "/api/v1/waitlist/slots/": "waitlist_slot",
 }
 
 
 def path_parameters(path: str, world: World) -> dict[str, str]:
     values = world.path_values
     fixed = {key: values[key] for key in ("page", "meeting_type", "token", "delivery_id")}
+    if "/waitlist/{token}" in path:
+        fixed["token"] = values["waitlist_token"]
     for prefix, name in ID_BY_PREFIX.items():
         if path.startswith(prefix):
             fixed["id"] = values[name]
@@ -77,8 +82,9 @@ def ground(case: Any, world: World) -> None:
             part["members"] = world.sellers[: len(part["members"])]
     if isinstance(case.query, dict):
         _dates_in_range(case.query)
-        if "page_number" in case.query:
-            case.query["page_number"] = 1
+        for number in ("page_number", "p"):
+            if number in case.query:
+                case.query[number] = 1
     if not isinstance(case.body, dict):
         return
     if "/webhooks/" in case.path and "url" in case.body:
@@ -88,6 +94,20 @@ def ground(case: Any, world: World) -> None:
         if isinstance(case.body.get("weights"), dict):
             weights = list(case.body["weights"].values())
             case.body["weights"] = dict(zip(world.sellers, weights, strict=False))
+    if "/waitlist/" in case.path:  # a waitlist is for a taken time, from a real phone
+        for name in ("start", "requested_slot"):
+            if name in case.body:
+                case.body[name] = values["taken_slot"]
+        for name in ("alternatives", "alternativeSlots"):
+            case.body.pop(name, None)
+        if "selected_slots" in case.body:
+            case.body["selected_slots"] = [values["taken_slot"]]
+        for name in ("phone", "phoneNumber"):
+            if name in case.body:
+                case.body[name] = "+51 912 345 678"
+        if "business_id" in case.body:
+            case.body["business_id"] = values["calendar_config"]
+        return
     if "/public/" in case.path and "start" in case.body:
         case.body["start"] = world.free_slot
         case.body.pop("answers", None)
@@ -136,8 +156,9 @@ def test_every_operation_agrees_with_its_schema(world, settings):
             operation = result.ok()
             label = f"{operation.method.upper()} {operation.path}"
             counts = statuses.setdefault(label, collections.Counter())
+            own = {"X-Api-Key": world.path_values["api_key"]} if "/n8n/" in operation.path else {}
             strategy = operation.as_strategy(
-                path_parameters=path_parameters(operation.path, world), headers=headers
+                path_parameters=path_parameters(operation.path, world), headers={**headers, **own}
             )
             run_operation(strategy, world, counts, failures[label])
     broken = [f"{label}: {found[0]}" for label, found in failures.items() if found]
@@ -150,10 +171,15 @@ def test_every_operation_agrees_with_its_schema(world, settings):
     assert rejecting == [], "\n".join(rejecting)
 
 
+#: Answers (other than state answers) an operation needs before its ratio says anything.
+MIN_JUDGED = 3
+
+
 def acceptance(counts: collections.Counter) -> float:
     judged = {status: n for status, n in counts.items() if status not in STATE_STATUSES}
     accepted = sum(n for status, n in judged.items() if status < 400)
-    return accepted / sum(judged.values()) if judged else 1.0
+    total = sum(judged.values())
+    return accepted / total if total >= MIN_JUDGED else 1.0
 
 
 def summary(group: BaseExceptionGroup) -> str:

@@ -11,7 +11,13 @@ from zoneinfo import ZoneInfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sellers.api.fields import EmailField, OffsetDateTimeField, TextField, TimezoneField
+from sellers.api.fields import (
+    EmailField,
+    JSONObjectField,
+    OffsetDateTimeField,
+    TextField,
+    TimezoneField,
+)
 from waitlist.models import WaitlistEntry, WaitlistSlot
 from waitlist.services.join import position, wanted_starts
 
@@ -122,6 +128,7 @@ class EntrySerializer(serializers.ModelSerializer):
 
     page = serializers.UUIDField(source="slot.meeting_type.page_id", read_only=True)
     wanted = serializers.SerializerMethodField()
+    email = serializers.CharField(read_only=True)  # "" when the person gave none
 
     class Meta:
         model = WaitlistEntry
@@ -158,6 +165,7 @@ class EntrySerializer(serializers.ModelSerializer):
 
 class SlotSerializer(serializers.ModelSerializer):
     page = serializers.UUIDField(source="meeting_type.page_id", read_only=True, allow_null=True)
+    last_result = serializers.CharField(read_only=True, help_text='"busy", "free", "error" or ""')
     waiting = serializers.IntegerField(read_only=True, help_text="Entries still waiting")
 
     class Meta:
@@ -193,17 +201,17 @@ class SlotFilterSerializer(ListFilterSerializer):
 
 
 class TriggerSerializer(serializers.Serializer):
-    requested_slot = serializers.DateTimeField()
+    requested_slot = OffsetDateTimeField()
     business_id = serializers.UUIDField()
-    phone = serializers.CharField()
-    firstName = serializers.CharField()  # the design's payload
-    lastName = serializers.CharField(required=False)
-    email = serializers.EmailField(required=False)
-    nbPersons = serializers.IntegerField(required=False)
-    alternativeSlots = serializers.ListField(child=serializers.DateTimeField(), required=False)
+    phone = TextField(max_length=40)
+    firstName = TextField(max_length=100)  # the design's payload
+    lastName = TextField(required=False, allow_blank=True, max_length=100)
+    email = EmailField(required=False, allow_blank=True)
+    nbPersons = serializers.IntegerField(required=False, min_value=1, max_value=1000)
+    alternativeSlots = serializers.ListField(child=OffsetDateTimeField(), required=False)
     # A declared field named "source" (the design's payload): DRF's metaclass takes it out
     # of the class attributes, which mypy cannot see.
-    source = serializers.CharField(required=False)  # type: ignore[assignment]
+    source = TextField(required=False, allow_blank=True, max_length=50)  # type: ignore[assignment]
 
 
 class TriggeredSerializer(serializers.Serializer):
@@ -214,12 +222,12 @@ class TriggeredSerializer(serializers.Serializer):
 
 
 class CallSerializer(serializers.Serializer):
-    phoneNumber = serializers.CharField()
-    status = serializers.CharField(required=False)
-    event_type = serializers.CharField(required=False)
+    phoneNumber = TextField(max_length=40)
+    status = TextField(required=False, allow_blank=True, max_length=50)
+    event_type = TextField(required=False, allow_blank=True, max_length=50)
     wants_waitlist = serializers.BooleanField(required=False)
-    waitlist_slot_requested = serializers.DateTimeField(required=False)
-    metadata = serializers.DictField(required=False)
+    waitlist_slot_requested = OffsetDateTimeField(required=False)
+    metadata = JSONObjectField(required=False)
 
 
 class CallRecordedSerializer(serializers.Serializer):

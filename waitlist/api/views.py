@@ -14,6 +14,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from config.throttling import PublicThrottle
@@ -109,10 +110,14 @@ class VoiceAgentApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [PublicThrottle]
 
-    def body(self, request: Request) -> dict[str, Any]:
+    def body(self, request: Request, serializer_class: type[Serializer]) -> dict[str, Any]:
+        """The design's payload checked by ``serializer_class`` (the class the schema names),
+        under the design's own keys."""
         if not isinstance(request.data, dict):
             raise ParseError("The body must be a JSON object.")
-        return request.data
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
 
 
 class TriggerApi(VoiceAgentApi):
@@ -126,7 +131,7 @@ class TriggerApi(VoiceAgentApi):
     )
     def post(self, request: Request) -> Response:
         config = voice.business_for_key(request.headers.get("X-Api-Key"))
-        result = voice.trigger(config=config, data=self.body(request))
+        result = voice.trigger(config=config, data=self.body(request, TriggerSerializer))
         answer = {
             "success": True,
             "entry_id": str(result.entry.pk),
@@ -147,7 +152,7 @@ class CallWebhookApi(VoiceAgentApi):
     )
     def post(self, request: Request) -> Response:
         config = voice.business_for_key(request.headers.get("X-Api-Key"))
-        call, error = voice.record_call(config=config, data=self.body(request))
+        call, error = voice.record_call(config=config, data=self.body(request, CallSerializer))
         answer = {
             "success": True,
             "call_id": str(call.pk),
