@@ -44,7 +44,7 @@ class TimingSms:
     name: str = "timing"
     at: list[float] = field(default_factory=list)
 
-    def send(self, to: str, body: str):
+    def send(self, to: str, body: str, *, status_callback: str = ""):
         from integrations.sms.base import SentSms
 
         self.at.append(time.perf_counter())
