@@ -6,31 +6,8 @@ starts (waitlist.services.monitoring.sync_beat_entry) and an external scheduler 
 ``POST /api/cron/waitlist-check`` instead."""
 
 from django.db import migrations
-from django.utils import timezone
 
-TASK_NAME = "waitlist: check monitored slots"
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME,
-        defaults={
-            "task": "waitlist.check_slots",
-            "interval": every_minute,
-            "enabled": True,
-            "description": "Check the due waitlist slots against their external calendars "
-            "and expire the past ones (see waitlist.services.monitoring.run_tick).",
-        },
-    )
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+from config.beat import every_minute
 
 
 class Migration(migrations.Migration):
@@ -39,4 +16,13 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [
+        every_minute(
+            name="waitlist: check monitored slots",
+            task="waitlist.check_slots",
+            description=(
+                "Check the due waitlist slots against their external calendars "
+                "and expire the past ones (see waitlist.services.monitoring.run_tick)."
+            ),
+        )
+    ]
