@@ -20,3 +20,9 @@ class ProviderTransientError(ProviderError):
 
 class ProviderPermanentError(ProviderError):
     """Retrying will not help: bad request, revoked grant, missing object."""
+
+
+class ProviderAccountError(ProviderPermanentError):
+    """The provider refuses the person the call is for (a missing access policy, a user not in
+    the tenant): nothing about this booking is wrong, the account must be fixed at the
+    provider. Callers record it on that person, not only on the job."""

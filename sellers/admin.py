@@ -98,6 +98,7 @@ class SellerAdmin(admin.ModelAdmin):
         "updated_at",
         "calendar_health",
         "slot_explanation",
+        "provider_problem",
     )
     list_select_related = ("user",)
     fieldsets = (
@@ -105,6 +106,7 @@ class SellerAdmin(admin.ModelAdmin):
         ("Where and how", {"fields": ("country", "region", "languages", "timezone")}),
         ("Routing", {"fields": ("weight", "last_assigned_at")}),
         ("Calendar", {"fields": ("calendar_health", "slot_explanation")}),
+        ("Online meetings", {"fields": ("provider_problem",)}),
         ("Timestamps", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     inlines = [CalendarConnectionInline]

@@ -30,6 +30,13 @@ class Seller(models.Model):
     is_active = models.BooleanField(default=True)
     weight = models.PositiveIntegerField(default=1, help_text="Share for weighted routing")
     last_assigned_at = models.DateTimeField(null=True, blank=True)
+    provider_problem = models.CharField(
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text="What a provider refuses about this seller's account (e.g. a missing Teams "
+        "access policy); cleared when that provider works for them again.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,7 +14,9 @@ from django.core.validators import URLValidator
 
 from bookings import sync_status as booking_sync
 from bookings.models import Booking
+from integrations.base import ProviderAccountError
 from integrations.video.base import VideoMeeting, VideoMeetingRequest, VideoProvider
+from sellers.services import record_provider_problem
 
 if TYPE_CHECKING:
     from bookings.outbox.models import SyncJob
@@ -91,6 +93,18 @@ def handle(job: SyncJob, provider: VideoProvider | None = None) -> None:
     provider = provider or provider_for(booking)
     if provider is None:
         return
+    try:
+        _sync_meeting(job, booking, provider)
+    except ProviderAccountError as exc:
+        # Every meeting of this seller fails until someone fixes the account: say so on them.
+        record_provider_problem(
+            seller_id=booking.seller_id, provider=provider.name, problem=str(exc)
+        )
+        raise
+    record_provider_problem(seller_id=booking.seller_id, provider=provider.name)
+
+
+def _sync_meeting(job: SyncJob, booking: Booking, provider: VideoProvider) -> None:
     request = meeting_request(booking)
     if job.action == "cancel" or booking.status == "cancelled":
         found = None if booking.video_meeting_id else provider.find(request)

@@ -25,7 +25,11 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
-from integrations.base import ProviderPermanentError, ProviderTransientError
+from integrations.base import (
+    ProviderAccountError,
+    ProviderPermanentError,
+    ProviderTransientError,
+)
 from integrations.provider_http import check_response, timeout, transport_errors
 from integrations.video.base import VideoMeeting, VideoMeetingRequest
 
@@ -122,7 +126,7 @@ class TeamsClient:
                 method, f"{self.graph_url}{path}", headers=headers, timeout=self.timeout, **kwargs
             )
         if response.status_code == 403 and POLICY_MISSING in response.text.lower():
-            raise ProviderPermanentError(
+            raise ProviderAccountError(
                 PROVIDER,
                 f"access policy missing for {user or 'this user'}: grant the app's application "
                 "access policy to them (Grant-CsApplicationAccessPolicy)",
@@ -145,7 +149,7 @@ class TeamsClient:
             response = self._call("GET", f"/users/{user}", params={"$select": "id"}, user=user)
         except ProviderPermanentError as exc:
             if "HTTP 404" in exc.message:
-                raise ProviderPermanentError(
+                raise ProviderAccountError(
                     PROVIDER, f"no Microsoft 365 user {user} in tenant {self.tenant_id}"
                 ) from exc
             raise

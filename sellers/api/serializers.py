@@ -18,6 +18,9 @@ class SellerSerializer(ModelSerializer):
         child=serializers.RegexField(r"^[A-Za-z]{2,3}$", help_text="ISO 639-1, e.g. es"),
         required=False,
     )
+    provider_problem = serializers.CharField(
+        read_only=True, help_text="What a video provider refuses about this seller's account."
+    )
 
     class Meta:
         model = Seller
@@ -32,6 +35,7 @@ class SellerSerializer(ModelSerializer):
             "languages",
             "is_active",
             "weight",
+            "provider_problem",
         ]
 
     def validate_languages(self, value: list[str]) -> list[str]:

@@ -11,10 +11,12 @@ import time_machine
 
 from bookings.models import Booking
 from bookings.outbox.video import handle
-from integrations.base import ProviderPermanentError, ProviderTransientError
+from integrations.base import ProviderAccountError, ProviderPermanentError, ProviderTransientError
 from integrations.video import jitsi
 from integrations.video.teams import TeamsClient
 from integrations.video.zoom import ZoomClient
+from sellers.models import Seller
+from sellers.services import record_provider_problem
 from tests.factories import BookingFactory, SyncJobFactory
 from tests.integrations import fake_graph, fake_whereby, fake_zoom
 
@@ -336,12 +338,37 @@ def test_teams_missing_access_policy_says_so(graph):
     assert graph.meetings == {}
 
 
+def test_teams_missing_access_policy_is_shown_on_the_seller_until_it_works(graph):
+    booking = teams_booking(graph, policy=False)
+    with pytest.raises(ProviderAccountError):
+        run(booking)
+    seller = Seller.objects.get(pk=booking.seller_id)
+    assert seller.provider_problem.startswith(
+        f"teams: access policy missing for {booking.seller.email}"
+    )
+
+    graph.policy_granted.add(graph.users[booking.seller.email.lower()])
+    run(booking)
+
+    assert Seller.objects.get(pk=booking.seller_id).provider_problem == ""
+
+
+def test_another_providers_success_leaves_the_teams_problem_alone(graph):
+    booking = teams_booking(graph, policy=False)
+    with pytest.raises(ProviderAccountError):
+        run(booking)
+    record_provider_problem(seller_id=booking.seller_id, provider="zoom")
+
+    assert "access policy missing" in Seller.objects.get(pk=booking.seller_id).provider_problem
+
+
 def test_teams_unknown_user_is_permanent_and_named(graph):
     # The seller is not in the tenant (a fresh address: no object id cached by another test).
     booking = booking_with("teams", seller__email=f"ghost-{uuid.uuid4().hex}@example.com")
 
     with pytest.raises(ProviderPermanentError, match="no Microsoft 365 user"):
         run(booking)
+    assert "no Microsoft 365 user" in Seller.objects.get(pk=booking.seller_id).provider_problem
 
 
 def test_teams_delete_of_a_meeting_kept_by_policy_loss_is_not_read_as_gone(graph):

@@ -45,3 +45,11 @@ def test_seller_page_offers_both_connect_buttons(admin_client) -> None:
 
     assert reverse("google_calendar:connect", args=[seller.pk]) in page.content.decode()
     assert reverse("outlook_calendar:connect", args=[seller.pk]) in page.content.decode()
+
+
+def test_seller_page_shows_what_a_video_provider_refuses(admin_client) -> None:
+    seller = SellerFactory(provider_problem="teams: access policy missing for ana@example.com")
+
+    page = admin_client.get(reverse("admin:sellers_seller_change", args=[seller.pk]))
+
+    assert "teams: access policy missing for ana@example.com" in page.content.decode()

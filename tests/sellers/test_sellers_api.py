@@ -69,6 +69,7 @@ def test_sellers_staff_lists_all_paginated(staff_client, me, other):
         "languages": [],
         "is_active": True,
         "weight": 1,
+        "provider_problem": "",
     }
 
 
@@ -214,3 +215,12 @@ def test_set_team_members_adds_and_removes_and_is_idempotent():
         b.id,
         c.id,
     }
+
+
+def test_sellers_provider_problem_is_shown_and_read_only(me_client, me):
+    Seller.objects.filter(pk=me.pk).update(provider_problem="teams: access policy missing for me")
+
+    answer = me_client.patch(f"/api/v1/sellers/{me.id}/", {"provider_problem": ""}, "json")
+
+    assert answer.status_code == 200
+    assert answer.json()["provider_problem"] == "teams: access policy missing for me"
