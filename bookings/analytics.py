@@ -19,7 +19,7 @@ from django.db.models import Aggregate, Count, DurationField, F, Q, QuerySet, Su
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncWeek
 
 from bookings.metrics import COUNTERS
-from bookings.models import Booking, BookingStatus
+from bookings.models import MEETING_STATUSES, Booking, BookingStatus
 from scheduling.models import SchedulingPage
 from sellers.models import Seller, SellerMetric
 
@@ -63,7 +63,9 @@ class Scope:
 
     def bookings(self) -> QuerySet[Booking]:
         since, until = self.bounds()
-        rows = Booking.objects.filter(start__gte=since, start__lt=until)
+        rows = Booking.objects.filter(
+            start__gte=since, start__lt=until, status__in=MEETING_STATUSES
+        )
         if self.page is not None:
             rows = rows.filter(meeting_type__page=self.page)
         if self.team_id is not None or self.seller_id is not None:

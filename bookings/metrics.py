@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.db.models import F
 
-from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.models import MEETING_STATUSES, Booking, BookingEvent, BookingStatus
 from sellers.models import Seller, SellerMetric
 
 COUNTERS = ("bookings", "cancelled", "rescheduled", "completed", "no_show", "deals_won")
@@ -84,9 +84,9 @@ def rebuild(*, start: dt.date, end: dt.date) -> int:
         if start <= day <= end:
             totals.setdefault((str(seller_id), country or "", day), Counter())[name] += 1
 
-    rows = Booking.objects.filter(start__gte=since, start__lt=until).values_list(
-        "seller_id", "seller__timezone", "country", "start", "status", "deal_won_at"
-    )
+    rows = Booking.objects.filter(
+        start__gte=since, start__lt=until, status__in=MEETING_STATUSES
+    ).values_list("seller_id", "seller__timezone", "country", "start", "status", "deal_won_at")
     for seller_id, zone, country, when, status, won in rows.iterator(chunk_size=5000):
         add(seller_id, zone, country, when, "bookings")
         if status != BookingStatus.CONFIRMED:

@@ -19,15 +19,32 @@ class BookingStatus(models.TextChoices):
     # Kept free for a waitlist offer: blocks the time like a booking until accepted
     # (converted into a confirmed booking) or released (the row is deleted).
     HELD = "held", "Held for the waitlist"
+    # BOOKING_EMAIL_CONFIRMATION: booked, but it counts only once the prospect follows the
+    # emailed link (then confirmed) before ``confirm_by`` (else the row is deleted).
+    PENDING = "pending", "Awaiting email confirmation"
 
 
 #: Statuses whose rows keep their blocked range free of overlap (the exclusion constraint,
 #: migration 0005) and that the slot engine sees as busy.
-BLOCKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.HELD)
+BLOCKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.HELD, BookingStatus.PENDING)
 
 #: Statuses that use up a daily or weekly limit and count as a seller's load (a meeting
-#: that happened still counts).
-COUNTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+#: that happened still counts; one awaiting confirmation is about to).
+COUNTED_STATUSES = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.COMPLETED,
+    BookingStatus.NO_SHOW,
+    BookingStatus.PENDING,
+)
+
+#: Statuses of meetings that were booked: what analytics and metrics count (not holds, not
+#: requests still awaiting their email confirmation).
+MEETING_STATUSES = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.CANCELLED,
+    BookingStatus.COMPLETED,
+    BookingStatus.NO_SHOW,
+)
 
 
 class DealOutcome(models.TextChoices):
@@ -87,6 +104,9 @@ class Booking(models.Model):
 
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     manage_token_expires_at = models.DateTimeField()
+    confirm_by = models.DateTimeField(
+        null=True, blank=True, help_text="A pending booking is released when not confirmed by then."
+    )
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, unique=True)
     idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -170,6 +190,7 @@ class BookingEvent(models.Model):
 
     class Kind(models.TextChoices):
         CREATED = "created", "Created"
+        CONFIRMED = "confirmed", "Confirmed by email"
         RESCHEDULED = "rescheduled", "Rescheduled"
         CANCELLED = "cancelled", "Cancelled"
         COMPLETED = "completed", "Completed"

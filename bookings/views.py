@@ -259,20 +259,27 @@ def manage_view(request: HttpRequest, token: str) -> HttpResponse:
     zone = zoneinfo.ZoneInfo(str(booking.timezone))
     manage_url = request.build_absolute_uri()
     manage_url = manage_url.split("?", 1)[0]
-    active = booking.status == BookingStatus.CONFIRMED and booking.start > timezone.now()
+    now = timezone.now()
+    active = booking.status == BookingStatus.CONFIRMED and booking.start > now
+    # Awaiting its email confirmation (BOOKING_EMAIL_CONFIRMATION): this page confirms it.
+    pending = booking.status == BookingStatus.PENDING
+    lapsed = pending and booking.confirm_by is not None and booking.confirm_by <= now
     api_base = f"/api/v1/public/bookings/{token}/"
     context |= {
         "booking": booking,
         "prospect_zone": zone,
         "location": meeting_location(booking),
         "active": active,
+        "pending": pending and not lapsed,
+        "lapsed": lapsed,
         "cancelled": booking.status == BookingStatus.CANCELLED,
         "just_booked": "booked" in request.GET,
         "just_rescheduled": "rescheduled" in request.GET,
         "google_url": google_calendar_url(booking, manage_url),
         "ics_url": reverse("bookings:ics", kwargs={"token": token}),
         "config": {
-            "mode": "manage",
+            "mode": "confirm" if pending else "manage",
+            "confirmUrl": f"{api_base}confirm/",
             "slotsUrl": f"{api_base}slots/",
             "rescheduleUrl": f"{api_base}reschedule/",
             "cancelUrl": f"{api_base}cancel/",

@@ -354,6 +354,10 @@ PUBLIC_THROTTLE_RATE = conf.throttle_rate("PUBLIC_THROTTLE_RATE", "120/min")
 # Abuse limits on booking (every attempt counts, answered 429 rate_limited past them).
 BOOKING_RATE_PER_IP = conf.throttle_rate("BOOKING_RATE_PER_IP", "20/hour")
 BOOKING_RATE_PER_PAGE = conf.throttle_rate("BOOKING_RATE_PER_PAGE", "2000/hour")
+# A prospect's booking counts only once they follow the emailed link within the minutes
+# (bookings.services.confirmation); until then it holds its time.
+BOOKING_EMAIL_CONFIRMATION = conf.boolean("BOOKING_EMAIL_CONFIRMATION", False)
+BOOKING_CONFIRMATION_MINUTES = conf.positive_int("BOOKING_CONFIRMATION_MINUTES", 30)
 
 # The `scored` routing strategy: the scorer (dotted path) and its time limit in seconds;
 # past it, or on an error, routing falls back to round robin (docs/operations.md).

@@ -23,6 +23,7 @@ from bookings.api.serializers import (
     CancelInputSerializer,
     CreatedBookingSerializer,
     ManagedBookingSerializer,
+    PendingBookingSerializer,
     PublicBookingSerializer,
     RescheduleInputSerializer,
 )
@@ -71,7 +72,7 @@ class BookingCreateApi(PublicBookingApi):
 
     @extend_schema(
         request=BookingCreateInputSerializer,
-        responses={201: CreatedBookingSerializer},
+        responses={201: CreatedBookingSerializer, 202: PendingBookingSerializer},
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
@@ -98,6 +99,9 @@ class BookingCreateApi(PublicBookingApi):
             language=self.language(request),
             **data,
         )
+        if result.booking.status == BookingStatus.PENDING:
+            # The link goes by email only: whoever holds it proved the address.
+            return Response(PendingBookingSerializer(result.booking).data, status=202)
         context = {"manage_token": result.manage_token}
         return Response(PublicBookingSerializer(result.booking, context=context).data, status=201)
 
@@ -108,6 +112,18 @@ class BookingManageApi(PublicBookingApi):
     @extend_schema(responses=ManagedBookingSerializer, operation_id="public_booking_read")
     def get(self, request: Request, token: str) -> Response:
         return self.answer(self.booking(token), token)
+
+
+class BookingConfirmApi(PublicBookingApi):
+    """Confirm a booking that awaits its email confirmation; again: 200, nothing changes."""
+
+    @extend_schema(
+        request=None, responses=ManagedBookingSerializer, operation_id="public_booking_confirm"
+    )
+    def post(self, request: Request, token: str) -> Response:
+        booking = self.booking(token)
+        confirmed = services.confirm_booking(booking=booking, manage_token=token)
+        return self.answer(confirmed, token)
 
 
 class BookingRescheduleSlotsApi(PublicBookingApi):

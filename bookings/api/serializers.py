@@ -94,6 +94,13 @@ class CreatedBookingSerializer(PublicBookingSerializer):
     manage_url = serializers.URLField()
 
 
+class PendingBookingSerializer(PublicBookingSerializer):
+    """Schema of the 202 answer (``BOOKING_EMAIL_CONFIRMATION``): the booking awaits the
+    prospect's confirmation through the emailed link, so the answer carries no token."""
+
+    confirm_by = serializers.DateTimeField()
+
+
 class ManagedBookingSerializer(PublicBookingSerializer):
     """Schema of the manage-link answers."""
 

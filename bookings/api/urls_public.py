@@ -4,6 +4,7 @@ from django.urls import path
 
 from bookings.api.public import (
     BookingCancelApi,
+    BookingConfirmApi,
     BookingCreateApi,
     BookingManageApi,
     BookingRescheduleApi,
@@ -21,6 +22,9 @@ urlpatterns = [
         "bookings/<str:token>/slots/",
         BookingRescheduleSlotsApi.as_view(),
         name="public-booking-slots",
+    ),
+    path(
+        "bookings/<str:token>/confirm/", BookingConfirmApi.as_view(), name="public-booking-confirm"
     ),
     path("bookings/<str:token>/cancel/", BookingCancelApi.as_view(), name="public-booking-cancel"),
     path(

@@ -40,7 +40,9 @@ def handle(job: SyncJob, *, sender: FallbackSender | None = None) -> None:
         logger.info("email job %s: booking %s is cancelled, not sending", job.pk, booking.pk)
         return
     manage_url = secret(job.payload, "manage_url")
-    for role in messages.ROLES:
+    # Asking to confirm concerns the prospect alone: the seller hears once it counts.
+    roles = (messages.PROSPECT,) if job.action == messages.CONFIRM else messages.ROLES
+    for role in roles:
         if role in job.payload.get("sent_to", []):
             continue
         email = messages.build(booking, action=job.action, role=role, manage_url=manage_url)

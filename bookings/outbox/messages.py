@@ -27,6 +27,7 @@ ROLES = (PROSPECT, SELLER)
 CREATE = "create"
 UPDATE = "update"
 CANCEL = "cancel"
+CONFIRM = "confirm"  # asks the prospect to confirm a pending booking (prospect only)
 
 VIDEO_LOCATIONS = {"google_meet", "zoom", "teams", "jitsi", "whereby"}
 
@@ -89,6 +90,8 @@ def _subject(action: str, role: str, booking: Booking, moment: When) -> str:
     }
     if action == CANCEL:
         return _("Cancelled: %(kind)s with %(other)s on %(date)s, %(time)s") % values
+    if action == CONFIRM:
+        return _("Please confirm: %(kind)s with %(other)s on %(date)s, %(time)s") % values
     if action == UPDATE:
         return _("Rescheduled: %(kind)s with %(other)s, now %(date)s, %(time)s") % values
     if role == SELLER:
@@ -124,7 +127,7 @@ def _build(booking: Booking, *, action: str, role: str, manage_url: str | None) 
     method = ics.CANCEL if action == CANCEL else ics.REQUEST
     # The prospect always gets the invite; the seller only when their calendar will not
     # show the meeting by itself (no connected calendar, or its sync failed).
-    with_invite = role == PROSPECT or state in ("manual", "none")
+    with_invite = action != CONFIRM and (role == PROSPECT or state in ("manual", "none"))
     context = {
         "booking": booking,
         "seller": seller,
@@ -140,6 +143,12 @@ def _build(booking: Booking, *, action: str, role: str, manage_url: str | None) 
         "with_invite": with_invite,
         "answers": _answers(booking) if role == SELLER else [],
         "base_url": settings.BASE_URL,
+        # The deadline of a pending booking, as the reader's wall-clock time.
+        "confirm_by": (
+            f"{booking.confirm_by.astimezone(zoneinfo.ZoneInfo(str(tz_name))):%H:%M}"
+            if booking.confirm_by
+            else ""
+        ),
     }
     template = f"bookings/email/booking_{role}"
     attachments: tuple[Attachment, ...] = ()

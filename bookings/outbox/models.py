@@ -26,6 +26,7 @@ class SyncJob(models.Model):
         UPDATE = "update", "Update"
         CANCEL = "cancel", "Cancel"
         DELIVER = "deliver", "Deliver"
+        CONFIRM = "confirm", "Ask to confirm"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -15,7 +15,8 @@ from django.utils import timezone as django_timezone
 
 from bookings import metrics, tokens
 from bookings.changes import BookingChange, announce
-from bookings.models import COUNTED_STATUSES, Booking, BookingEvent
+from bookings.models import COUNTED_STATUSES, Booking, BookingEvent, BookingStatus
+from bookings.outbox.models import SyncJob
 from bookings.outbox.services import enqueue_booking_sync
 from bookings.services.common import (
     Actor,
@@ -148,6 +149,11 @@ def create_booking(
     weekly and per-email limits; never the overlap checks. ``actor``: who booked (None:
     the prospect). ``now``: the clock (seed data books in the past with an earlier one).
 
+    With ``BOOKING_EMAIL_CONFIRMATION`` on, a prospect's booking (web or API, no actor) is
+    written ``pending`` until ``confirm_by``: it holds the time and counts against the
+    limits, but only the email asking to confirm goes out; ``confirm_booking`` makes it
+    count (bookings.services.confirmation).
+
     Writes, in one transaction: the Booking, its RoutingDecision, a ``created`` event,
     the seller's metric, the round-robin cursor, ``Seller.last_assigned_at`` and the
     outbox rows. Idempotent with a key: the same key and body return the first booking
@@ -181,6 +187,7 @@ def create_booking(
         language=language or meeting_type.page.default_language,
         actor=actor_label(actor, "prospect"),
         event={"outside_hours": True} if rules.outside_hours else None,  # on the record
+        confirm_by=_confirm_by(source, actor, rules.now),
     )
     try:
         booking = _assign(meeting_type, request, slot, pool, free, write, rules, note)
@@ -191,6 +198,24 @@ def create_booking(
             raise
         return replay
     return BookingResult(booking, token, created=True)
+
+
+def _confirm_by(source: str, actor: Actor, now: dt.datetime) -> dt.datetime | None:
+    """Until when a prospect's booking awaits its email confirmation; None: it counts now."""
+    prospect = actor is None and source in (Booking.Source.WEB, Booking.Source.API)
+    if not (prospect and settings.BOOKING_EMAIL_CONFIRMATION):
+        return None
+    return now + dt.timedelta(minutes=settings.BOOKING_CONFIRMATION_MINUTES)
+
+
+def make_it_count(booking: Booking, *, token: str, actor: str) -> None:
+    """What makes a booking a meeting, in its transaction: the seller's metric, the outbox
+    jobs (calendar, video, CRM, the emails with the manage link) and the ``created``
+    announcement (reminders, webhooks)."""
+    url = tokens.manage_url(token)
+    metrics.count(booking=booking, counter="bookings")
+    enqueue_booking_sync(booking=booking, action="create", payload={"manage_url": url})
+    announce(BookingChange(booking, "created", actor, manage_url=url))
 
 
 @dataclass(frozen=True)
@@ -327,9 +352,11 @@ def _writer(
     language: str,
     actor: str,
     event: dict[str, Any] | None = None,
+    confirm_by: dt.datetime | None = None,
 ) -> Write:
     """The insert ``assign`` runs for the seller it settled on: the Booking, its
-    ``created`` event, the metric and the outbox rows (the email job carries the link)."""
+    ``created`` event, the metric and the outbox rows (the email job carries the link);
+    with ``confirm_by``, a pending booking and only the email asking to confirm it."""
     details = meeting_type.location_details
     fields = {
         **dataclasses.asdict(request),
@@ -347,6 +374,8 @@ def _writer(
         "idempotency_key": tokens.key_digest(idempotency_key) if idempotency_key else None,
         "idempotency_fingerprint": fingerprint if idempotency_key else "",
         "routing_strategy": strategy,
+        "status": BookingStatus.PENDING if confirm_by else BookingStatus.CONFIRMED,
+        "confirm_by": confirm_by,
     }
 
     def insert(seller: Seller, decision: RoutingDecision | None) -> Booking:
@@ -361,11 +390,15 @@ def _writer(
             routing=decision.reason if decision else "",
             **(event or {}),
         )
-        metrics.count(booking=booking, counter="bookings")
-        enqueue_booking_sync(
-            booking=booking, action="create", payload={"manage_url": tokens.manage_url(token)}
-        )
-        announce(BookingChange(booking, "created", actor, manage_url=tokens.manage_url(token)))
+        if confirm_by:
+            enqueue_booking_sync(
+                booking=booking,
+                action=SyncJob.Action.CONFIRM,
+                payload={"manage_url": tokens.manage_url(token)},
+                only={SyncJob.Target.EMAIL},
+            )
+        else:
+            make_it_count(booking, token=token, actor=actor)
         return booking
 
     return insert

@@ -650,6 +650,18 @@
         body: json,
         headers: { "Idempotency-Key": lastKey },
       }).then(function (result) {
+        if (result.status === 202 && result.data) {
+          // BOOKING_EMAIL_CONFIRMATION: the time is held; the emailed link confirms it.
+          submit.textContent = gettext("Check your email");
+          showAlert(
+            alertNode,
+            fmt(
+              gettext("Almost done: we sent a link to %(email)s. Open it to confirm your booking; until then the time is held for you."),
+              { email: body.email }
+            )
+          );
+          return;
+        }
         if (result.status === 201 && result.data && result.data.manage_token) {
           submit.textContent = gettext("Booked!");
           announceBooked(result.data);
@@ -856,6 +868,32 @@
     });
   }
 
+  // A booking awaiting its email confirmation (BOOKING_EMAIL_CONFIRMATION): one button.
+  function initConfirmPage() {
+    var button = document.querySelector("[data-confirm-booking]");
+    var alertNode = document.querySelector("[data-form-alert]");
+    if (!button) return;
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      api(config.confirmUrl, { method: "POST", body: "{}" }).then(function (result) {
+        if (result.status === 200) {
+          window.location.assign(withParam(window.location.href, "booked"));
+          return;
+        }
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+        showAlert(
+          alertNode,
+          result.status === 0
+            ? gettext("We couldn't reach the server. Check your connection and try again.")
+            : errorOf(result).message || gettext("We couldn't confirm the booking. Please try again.")
+        );
+      });
+    });
+  }
+
   if (config.mode === "book") initBookingPage();
   else if (config.mode === "manage") initManagePage();
+  else if (config.mode === "confirm") initConfirmPage();
 })();
