@@ -328,3 +328,50 @@ def test_booking_form_shows_server_errors_and_next_slots_when_taken(
         assert flow.js_errors == []
     finally:
         context.close()
+
+
+def test_booking_with_email_confirmation(
+    live_server, chromium_browser, screenshots_dir, settings, mailoutbox
+) -> None:
+    """BOOKING_EMAIL_CONFIRMATION: the form says to check the email; the emailed link's
+    page confirms the booking with one button."""
+    settings.BOOKING_EMAIL_CONFIRMATION = True
+    make_team_page()
+    context = chromium_browser.new_context(
+        viewport=VIEWPORTS["desktop"], locale="en-US", timezone_id="America/Lima",
+        base_url=live_server.url,
+    )  # fmt: skip
+    flow = Flow(context.new_page(), screenshots_dir / "email-confirmation")
+    page = flow.page
+    try:
+        page.goto("/schedule/sales-team/demo/")
+        expect(page.locator("[data-days]")).to_have_attribute("aria-busy", "false")
+        page.get_by_role("button", name="Next month").click()
+        expect(page.locator("[data-days]")).to_have_attribute("aria-busy", "false")
+        page.locator(".day.has-slots").first.click()
+        page.locator("[data-slot-list] .slot").first.click()
+        page.get_by_label("Name").fill("Ana Prospect")
+        page.get_by_label("Email").fill("ana@example.com")
+        page.get_by_label("How big is your sales team?").select_option("1-10")
+        page.get_by_label("I agree to be contacted").check()
+        page.get_by_role("button", name="Book meeting").click()
+
+        expect(page.locator("[data-form-alert]")).to_contain_text(
+            "we sent a link to ana@example.com"
+        )
+        flow.shot("check-your-email")
+        assert Booking.objects.get().status == BookingStatus.PENDING
+        (message,) = mailoutbox
+        link = re.search(r"https?://\S+/schedule/manage/[^/\s]+/", message.body).group(0)
+
+        page.goto(urlsplit(link).path)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your booking")
+        flow.shot("confirm-page")
+        page.get_by_role("button", name="Confirm my booking").click()
+        flow.wait_for_path(r"/schedule/manage/[^/]+/\?booked=1$", "Confirming")
+        expect(page.get_by_role("heading", level=1)).to_have_text("You're booked")
+        assert Booking.objects.get().status == BookingStatus.CONFIRMED
+        flow.shot("confirmed")
+        assert flow.js_errors == []
+    finally:
+        context.close()
