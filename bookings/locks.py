@@ -17,12 +17,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from bookings.models import SlotLock
+from integrations import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +41,6 @@ def lock_key(seller_id: object, start: dt.datetime) -> str:
     return f"lock:seller:{seller_id}:{start.astimezone(dt.UTC):%Y%m%dT%H%M%S}"
 
 
-def _redis() -> Any:  # a redis.Redis, or None without django-redis
-    try:
-        from django_redis import get_redis_connection
-
-        return get_redis_connection("default")
-    except NotImplementedError:
-        return None  # local-memory cache (embedded default): use the table
-
-
 @dataclass
 class Lock:
     key: str
@@ -62,15 +53,16 @@ class Lock:
 
 
 def _try_redis(lock: Lock, ttl_ms: int) -> bool | None:
-    """True/False: Redis answered; None: Redis is unreachable."""
-    client = _redis()
-    if client is None:
-        return None
+    """True/False: Redis answered; None: no Redis (the embedded default), or it is down
+    (``shared_cache``: skipped at once while marked down)."""
     try:
-        return bool(client.set(lock.key, lock.owner, nx=True, px=ttl_ms))
-    except Exception:
-        logger.warning("slot lock: Redis unreachable, using the SlotLock table", exc_info=False)
-        return None
+        with shared_cache.guard("slot lock"):
+            client = shared_cache.client()
+            if client is None:
+                return None
+            return bool(client.set(lock.key, lock.owner, nx=True, px=ttl_ms))
+    except shared_cache.Unavailable:
+        return None  # the SlotLock table takes its place
 
 
 def _taker_in_flight(key: str) -> bool:
@@ -141,9 +133,10 @@ def release(lock: Lock) -> None:
     backend, lock.backend = lock.backend, ""
     try:
         if backend == "redis":
-            client = _redis()
-            if client is not None:
-                client.eval(RELEASE_LUA, 1, lock.key, lock.owner)
+            with shared_cache.guard("slot lock"):
+                client = shared_cache.client()
+                if client is not None:
+                    client.eval(RELEASE_LUA, 1, lock.key, lock.owner)
         elif backend == "db":
             SlotLock.objects.filter(key=lock.key, owner=lock.owner).delete()
     except Exception:
