@@ -81,10 +81,9 @@ def test_one_warning_per_outage(stalled, caplog):
         every_redis_caller()
 
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-    assert warnings == [
-        "Redis unreachable (public throttle: Timeout reading from socket); "
-        "skipping it for 60 s at a time until it answers"
-    ]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Redis unreachable (public throttle: ")
+    assert warnings[0].endswith("; skipping it for 60 s at a time until it answers")
 
 
 def test_a_success_after_the_back_off_ends_the_outage(caplog):
