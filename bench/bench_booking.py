@@ -11,7 +11,9 @@ where workers drain the outbox).
 - latency: --count sequential bookings on a round-robin team of 3, each on a free slot,
   throttle off; p50 / p99 / mean in ms and queries per booking;
 - race (threads): --racers concurrent bookings of ONE slot on a team of 3 → successes,
-  409s, 5xx, elapsed; then the same with Redis unreachable;
+  409s, 5xx, elapsed; then the same with Redis unreachable (--unreachable-redis: by default
+  a port where nothing listens, refused at once; point it at a host that drops packets, or
+  at a listener that never answers, for the slow kind);
 - race (processes): --procs separate processes booking one slot on a team of 3.
 
 Beyond PostgreSQL's 100 connections: `DB_POOL_MAX_SIZE=20 … --racers 100` runs the thread
@@ -272,6 +274,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--racers", type=int, default=50)
     parser.add_argument("--procs", type=int, default=24)
+    parser.add_argument("--unreachable-redis", default="redis://127.0.0.1:1/0")
     args = parser.parse_args()
     django_env.setup_django()
     from django.test import override_settings
@@ -286,7 +289,7 @@ def main() -> int:
         dead = {
             "default": {
                 "BACKEND": "django_redis.cache.RedisCache",
-                "LOCATION": "redis://127.0.0.1:1/0",
+                "LOCATION": args.unreachable_redis,
                 "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
             }
         }

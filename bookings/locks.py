@@ -3,24 +3,26 @@
 It is only the cheap first filter (the database's exclusion constraint decides): Redis
 ``SET NX PX`` with a random owner, released by that owner only (compare-and-delete in Lua).
 When Redis cannot be reached the ``SlotLock`` table takes its place: a row per key, whose
-expired rows anyone may reclaim.
+expired rows anyone may reclaim. Like ``SET NX``, taking the row never waits for another
+taker (see ``_try_db``), so a race without Redis ends as fast as one with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from bookings.models import SlotLock
+from integrations import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +41,6 @@ def lock_key(seller_id: object, start: dt.datetime) -> str:
     return f"lock:seller:{seller_id}:{start.astimezone(dt.UTC):%Y%m%dT%H%M%S}"
 
 
-def _redis() -> Any:  # a redis.Redis, or None without django-redis
-    try:
-        from django_redis import get_redis_connection
-
-        return get_redis_connection("default")
-    except NotImplementedError:
-        return None  # local-memory cache (embedded default): use the table
-
-
 @dataclass
 class Lock:
     key: str
@@ -60,26 +53,46 @@ class Lock:
 
 
 def _try_redis(lock: Lock, ttl_ms: int) -> bool | None:
-    """True/False: Redis answered; None: Redis is unreachable."""
-    client = _redis()
-    if client is None:
-        return None
+    """True/False: Redis answered; None: no Redis (the embedded default), or it is down
+    (``shared_cache``: skipped at once while marked down)."""
     try:
-        return bool(client.set(lock.key, lock.owner, nx=True, px=ttl_ms))
-    except Exception:
-        logger.warning("slot lock: Redis unreachable, using the SlotLock table", exc_info=False)
-        return None
+        with shared_cache.guard("slot lock"):
+            client = shared_cache.client()
+            if client is None:
+                return None
+            return bool(client.set(lock.key, lock.owner, nx=True, px=ttl_ms))
+    except shared_cache.Unavailable:
+        return None  # the SlotLock table takes its place
+
+
+def _taker_in_flight(key: str) -> bool:
+    """True when another transaction is taking or holding ``key``'s row right now.
+
+    Inside a transaction the row stays invisible to others until commit, and a concurrent
+    insert of the same key would wait for that whole transaction (a booking's), or
+    deadlock with it when two racers take two sellers' keys in opposite orders. A
+    transaction-level advisory lock on the key, tried without waiting, says "taken" at
+    once instead. SQLite has one writer at a time: nobody else can be in flight there.
+    """
+    if connection.vendor != "postgresql":
+        return False
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
+        return not cursor.fetchone()[0]
 
 
 def _try_db(lock: Lock, ttl_ms: int) -> bool:
-    """Insert the key's row; an expired row (its owner died) is reclaimed first.
-
-    Inside a transaction the row stays invisible to others until commit, but a concurrent
-    insert of the same key waits for it, so the row still excludes. A deadlock between two
-    such waits (PostgreSQL picks a victim) counts as "not acquired".
+    """Insert the key's row; an expired row (its owner died) is reclaimed first. Never
+    waits for another taker (``_taker_in_flight``): a key someone is taking is "not
+    acquired", as a key someone holds is (its row is there: the insert fails at once).
     """
     now = timezone.now()
     try:
+        if _taker_in_flight(lock.key):
+            return False
         with transaction.atomic():
             SlotLock.objects.filter(key=lock.key, expires_at__lt=now).delete()
             SlotLock.objects.create(
@@ -120,9 +133,10 @@ def release(lock: Lock) -> None:
     backend, lock.backend = lock.backend, ""
     try:
         if backend == "redis":
-            client = _redis()
-            if client is not None:
-                client.eval(RELEASE_LUA, 1, lock.key, lock.owner)
+            with shared_cache.guard("slot lock"):
+                client = shared_cache.client()
+                if client is not None:
+                    client.eval(RELEASE_LUA, 1, lock.key, lock.owner)
         elif backend == "db":
             SlotLock.objects.filter(key=lock.key, owner=lock.owner).delete()
     except Exception:

@@ -115,6 +115,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = conf.url("REDIS_URL", None, conf.REDIS_SCHEMES)
+# Redis unreachable must cost little: each connect and each reply waits at most these many
+# seconds, and after a failure every caller of the process skips Redis for
+# REDIS_DOWN_SECONDS (integrations.shared_cache) instead of waiting again.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.25)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
+REDIS_DOWN_SECONDS = env.float("REDIS_DOWN_SECONDS", default=5.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -123,8 +129,8 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="meetroute"),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             },
         }
     }

@@ -6,8 +6,10 @@ modify and write a list in the cache, which races). Every public endpoint (pages
 bookings, manage links, waitlist) uses this one class; booking itself is also limited per
 address and per page per period (the two subclasses below). The rate is
 ``DEFAULT_THROTTLE_RATES["public"]`` (set from ``PUBLIC_THROTTLE_RATE``; None = off), read
-per request so settings overrides apply. Redis being down lets requests through (logged):
-the API must not fail because its throttle cannot count.
+per request so settings overrides apply. Redis being down lets requests through: the API
+must not fail because its throttle cannot count. It is reached through
+``integrations.shared_cache.guard``, so while it is down requests skip it at once (no
+connect timeout per request) and the outage is logged once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from integrations import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +58,10 @@ class PublicThrottle(SimpleRateThrottle):
         window = int(now // period)
         key = f"{self.get_cache_key(request, view)}:{window}"
         try:
-            count = self._count(key, period)
-        except Exception:
-            logger.warning("public throttle: cache unreachable, letting the request through")
-            return True
+            with shared_cache.guard("public throttle"):
+                count = self._count(key, period)
+        except shared_cache.Unavailable:
+            return True  # cannot count: let the request through
         if count <= limit:
             return True
         self.wait_seconds = max(1.0, (window + 1) * period - now)
@@ -65,11 +69,8 @@ class PublicThrottle(SimpleRateThrottle):
 
     @staticmethod
     def _count(key: str, period: int) -> int:
-        try:
-            from django_redis import get_redis_connection
-
-            client = get_redis_connection("default")
-        except NotImplementedError:  # local-memory cache (embedded default): one process
+        client = shared_cache.client()
+        if client is None:  # local-memory cache (embedded default): one process
             cache.add(key, 0, timeout=period + 1)
             return int(cache.incr(key))
         pipe = client.pipeline(transaction=True)

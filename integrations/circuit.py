@@ -16,7 +16,9 @@ one trial call goes through (an atomic ``SET NX`` on a trial key that expires af
 
 State lives in Redis (the ``default`` django-redis connection) or, without Redis, in the
 Django cache (per process: enough for the embedded default). If Redis cannot be reached the
-breaker allows the call (fails open) and logs: a broken breaker must not stop the outbox.
+breaker allows the call (fails open): a broken breaker must not stop the outbox. Redis is
+reached through ``shared_cache.guard``, so once it failed the breakers skip it (with every
+other caller of the process) for a short back-off, and the outage is logged once.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.cache import cache
+
+from integrations import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -99,38 +103,9 @@ class _CacheStore:
         cache.delete_many(keys)
 
 
-# After the store failed, this process skips it (allowing calls) for a few seconds instead
-# of paying the Redis client's connect retries on every call.
-_store_down_until = 0.0
-
-
-class StoreUnavailable(Exception):
-    pass
-
-
 def _store() -> _Store:
-    if time.monotonic() < _store_down_until:
-        raise StoreUnavailable("circuit state store marked down")
-    backend = settings.CACHES["default"]["BACKEND"]
-    if backend.startswith("django_redis."):
-        from django_redis import get_redis_connection
-
-        return _RedisStore(get_redis_connection("default"))
-    return _CacheStore()
-
-
-def _redis_errors() -> tuple[type[BaseException], ...]:
-    try:
-        from redis.exceptions import RedisError
-    except ImportError:  # pragma: no cover - redis is a dependency
-        return (StoreUnavailable, ConnectionError, TimeoutError)
-    return (StoreUnavailable, RedisError, ConnectionError, TimeoutError)
-
-
-def _store_failed(exc: BaseException) -> None:
-    global _store_down_until
-    if not isinstance(exc, StoreUnavailable):
-        _store_down_until = time.monotonic() + _setting("CIRCUIT_STORE_RETRY_SECONDS", 5)
+    redis = shared_cache.client()
+    return _CacheStore() if redis is None else _RedisStore(redis)
 
 
 class CircuitBreaker:
@@ -154,48 +129,49 @@ class CircuitBreaker:
     def allow(self) -> bool:
         """True when a call may go through. In half-open, True for exactly one caller."""
         try:
-            store = _store()
-            open_until = self._open_until(store)
-            if open_until is None:
-                return True
-            if time.time() < open_until:
-                return False
-            return store.add(self._trial_key, "1", self.trial_seconds)
-        except _redis_errors() as exc:
-            _store_failed(exc)
-            logger.warning("circuit %s: state store unreachable, allowing the call: %s", self, exc)
+            with shared_cache.guard(f"circuit {self.name}"):
+                store = _store()
+                open_until = self._open_until(store)
+                if open_until is None:
+                    return True
+                if time.time() < open_until:
+                    return False
+                return store.add(self._trial_key, "1", self.trial_seconds)
+        except shared_cache.Unavailable:
             return True
 
     def record_success(self) -> None:
         """Close the circuit: forget failures, the open state and any trial."""
         try:
-            _store().delete(self._failures_key, self._open_until_key, self._trial_key)
-        except _redis_errors() as exc:
-            _store_failed(exc)
-            logger.warning("circuit %s: cannot record success: %s", self, exc)
+            with shared_cache.guard(f"circuit {self.name}"):
+                _store().delete(self._failures_key, self._open_until_key, self._trial_key)
+        except shared_cache.Unavailable:
+            pass  # nothing to forget in a store nobody can read
 
     def record_failure(self) -> None:
         """Count a failure; open the circuit at the threshold, re-open it after a failed trial."""
         try:
-            store = _store()
-            open_until = self._open_until(store)
-            if open_until is not None and time.time() >= open_until:
-                self._open(store)  # the half-open trial failed
-                return
-            failures = store.incr(self._failures_key, self.failure_window)
-            if failures >= self.threshold and open_until is None:
-                self._open(store)
-                logger.warning("circuit %s opened after %d consecutive failures", self, failures)
-        except _redis_errors() as exc:
-            _store_failed(exc)
-            logger.warning("circuit %s: cannot record failure: %s", self, exc)
+            with shared_cache.guard(f"circuit {self.name}"):
+                store = _store()
+                open_until = self._open_until(store)
+                if open_until is not None and time.time() >= open_until:
+                    self._open(store)  # the half-open trial failed
+                    return
+                failures = store.incr(self._failures_key, self.failure_window)
+                if failures >= self.threshold and open_until is None:
+                    self._open(store)
+                    logger.warning(
+                        "circuit %s opened after %d consecutive failures", self, failures
+                    )
+        except shared_cache.Unavailable:
+            logger.info("circuit %s: failure not counted, its store is unreachable", self)
 
     def state(self) -> str:
         """closed, open or half_open (for the admin and tests)."""
         try:
-            open_until = self._open_until(_store())
-        except _redis_errors() as exc:
-            _store_failed(exc)
+            with shared_cache.guard(f"circuit {self.name}"):
+                open_until = self._open_until(_store())
+        except shared_cache.Unavailable:
             return CLOSED
         if open_until is None:
             return CLOSED
@@ -205,9 +181,9 @@ class CircuitBreaker:
         """When a skipped call is worth trying again: the end of the cool-down, or, when
         another caller holds the half-open trial, once that trial has had its time."""
         try:
-            open_until = self._open_until(_store())
-        except _redis_errors() as exc:
-            _store_failed(exc)
+            with shared_cache.guard(f"circuit {self.name}"):
+                open_until = self._open_until(_store())
+        except shared_cache.Unavailable:
             open_until = None
         now = time.time()
         at = open_until if open_until is not None and open_until > now else now + self.trial_seconds

@@ -15,7 +15,9 @@ skip the roster query: a seller joining a page is seen through the roster token.
   because a request running between the first bump and the commit could have cached
   pre-commit data under the new token.
 - The cache being down never breaks a read or a write: reads fall back to computing, bumps
-  are logged and skipped (entries also expire after `SLOTS_CACHE_SECONDS`).
+  are skipped (entries also expire after `SLOTS_CACHE_SECONDS`). Every call goes through
+  `integrations.shared_cache.guard`: while Redis is marked down it is skipped at once, and
+  the outage is logged there, once.
 Signals (scheduling.signals) bump on model saves and deletes; code that uses
 ``queryset.update()``/``bulk_create`` must call `bump_sellers` itself.
 """
@@ -31,6 +33,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+
+from integrations import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +57,10 @@ def _set_tokens(owners: Iterable[object]) -> None:
     if not keys:
         return
     try:
-        cache.set_many(keys, timeout=None)
-    except Exception:  # the cache being down must not fail a write
-        logger.warning("slot cache: could not bump %d version(s)", len(keys), exc_info=True)
+        with shared_cache.guard("slot cache"):
+            cache.set_many(keys, timeout=None)
+    except shared_cache.Unavailable:  # the cache being down must not fail a write
+        logger.info("slot cache: could not bump %d version(s)", len(keys))
 
 
 def bump_sellers(seller_ids: Iterable[object]) -> None:
@@ -93,15 +98,15 @@ def versions(seller_ids: Iterable[object]) -> dict[str, str] | None:
     owners = [str(seller_id) for seller_id in seller_ids] + [GLOBAL, ROSTER]
     keys = [_version_key(owner) for owner in owners]
     try:
-        found = cache.get_many(keys)
-        missing = {key: _fresh() for key in keys if key not in found}
-        if missing:
-            # Two processes racing here may each write a token; the loser's entry is just
-            # never read again, which costs a recomputation, never a stale answer.
-            cache.set_many(missing, timeout=None)
-            found.update(missing)
-    except Exception:
-        logger.warning("slot cache unreachable; computing without it", exc_info=True)
+        with shared_cache.guard("slot cache"):
+            found = cache.get_many(keys)
+            missing = {key: _fresh() for key in keys if key not in found}
+            if missing:
+                # Two processes racing here may each write a token; the loser's entry is just
+                # never read again, which costs a recomputation, never a stale answer.
+                cache.set_many(missing, timeout=None)
+                found.update(missing)
+    except shared_cache.Unavailable:
         return None
     return {owner: found[key] for owner, key in zip(owners, keys, strict=True)}
 
@@ -130,14 +135,15 @@ def put_answer(key: str, tokens: dict[str, str], answer: Any) -> None:
 
 def get(key: str) -> Any:
     try:
-        return cache.get(key)
-    except Exception:
-        logger.warning("slot cache unreachable on read", exc_info=True)
+        with shared_cache.guard("slot cache"):
+            return cache.get(key)
+    except shared_cache.Unavailable:
         return None
 
 
 def put(key: str, value: Any, timeout: int = SLOTS_CACHE_SECONDS) -> None:
     try:
-        cache.set(key, value, timeout=timeout)
-    except Exception:
-        logger.warning("slot cache unreachable on write", exc_info=True)
+        with shared_cache.guard("slot cache"):
+            cache.set(key, value, timeout=timeout)
+    except shared_cache.Unavailable:
+        pass

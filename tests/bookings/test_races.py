@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from bookings.models import Booking
 from tests.bookings.conftest import body, personal_page, slot, team_page
+from tests.integrations.stalled_redis import StalledRedis
 
 # One xdist worker runs every race (with --dist loadgroup): two races at once would need
 # more connections than PostgreSQL's 100.
@@ -117,6 +118,26 @@ def test_race_personal_page_with_redis_unreachable_exactly_one_wins():
     statuses = race(url_of(meeting_type), [body(slot(), n) for n in range(N)])
     assert statuses == Counter({201: 1, 409: N - 1})
     assert overlapping_pairs() == 0
+
+
+def test_race_team_with_redis_hanging_same_result_and_redis_asked_once_per_racer(settings, caplog):
+    """The slow kind of unreachable: Redis accepts and never answers. Racers caught in the
+    first wave each wait out one socket timeout; that failure marks Redis down for the
+    process, so no racer asks it twice, and the outage is logged once."""
+    meeting_type, sellers = team_page()
+    with StalledRedis() as server:
+        settings.CACHES = server.caches()
+        settings.REDIS_DOWN_SECONDS = 60  # no second try during the race
+        statuses = race(url_of(meeting_type), [body(slot(), n) for n in range(N)])
+        connections = server.connections()
+
+    assert statuses == Counter({201: 3, 409: N - 3})
+    confirmed = Booking.objects.filter(status="confirmed")
+    assert sorted(confirmed.values_list("seller_id", flat=True)) == [s.pk for s in sellers]
+    assert overlapping_pairs() == 0
+    assert 1 <= connections <= N
+    outages = [r for r in caplog.records if r.getMessage().startswith("Redis unreachable")]
+    assert len(outages) == 1
 
 
 def test_race_daily_limit_is_never_exceeded():

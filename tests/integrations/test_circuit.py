@@ -6,7 +6,6 @@ import time
 import pytest
 from django.conf import settings as django_settings
 
-from integrations import circuit
 from integrations.circuit import CircuitBreaker
 
 
@@ -107,28 +106,22 @@ def test_half_open_trial_race_has_one_winner(breaker):
     assert sorted(results) == [False] * 7 + [True]
 
 
-def test_circuit_fails_open_and_fast_when_redis_is_unreachable(settings, monkeypatch, caplog):
-    # The real client, pointed at a port nobody listens on (django-redis's connection
-    # factory, so the client's own connect retries are part of the test).
+def test_circuit_fails_open_when_redis_is_unreachable(settings):
+    # The real client, pointed at a port nobody listens on. That the breakers then skip
+    # Redis for a while, with every other caller, is tests/integrations/test_shared_cache.py.
     settings.CACHES = {
         "default": {
             **django_settings.CACHES["default"],
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
-    monkeypatch.setattr(circuit, "_store_down_until", 0.0)
     broken = CircuitBreaker("unreachable")
-    broken.record_failure()  # pays the client's connect retries once…
-    started = time.monotonic()
 
     for _ in range(10):
         broken.record_failure()
-    allowed = broken.allow()
 
-    assert allowed is True
-    assert time.monotonic() - started < 0.1  # …then the process skips the store for a while
-    assert "state store unreachable, allowing the call" in caplog.text
-    monkeypatch.setattr(circuit, "_store_down_until", 0.0)
+    assert broken.allow() is True
+    assert broken.state() == "closed"
 
 
 def test_circuit_works_on_the_local_memory_cache(settings):
