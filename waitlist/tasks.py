@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from bookings.outbox.sms import send_sms
+from integrations import shared_cache
 from integrations.base import ProviderTransientError
 from waitlist.models import WaitlistEntry
 from waitlist.services import messages, monitoring, offers
@@ -27,17 +28,28 @@ logger = logging.getLogger(__name__)
 )
 def send_text(*, entry_id: str, body: str) -> None:
     """Text ``body`` to the entry's phone unless it opted out; a second delivery of the same
-    message sends nothing (a cache mark, set only once the provider accepted it)."""
+    message sends nothing (a cache mark, set only once the provider accepted it). With
+    Redis down the text still goes (an offer nobody hears of is lost time for everyone on
+    the list); only the guard against a redelivered duplicate is missing then."""
     entry = WaitlistEntry.objects.filter(pk=entry_id).first()
     if entry is None:
         logger.warning("Waitlist entry %s not found for a text", entry_id)
         return
     mark = "waitlist-sms:" + hashlib.sha256(f"{entry_id}\x00{body}".encode()).hexdigest()
-    if cache.get(mark) or not messages.may_text(entry.phone):
+    try:
+        with shared_cache.guard("waitlist text mark"):
+            sent = cache.get(mark)
+    except shared_cache.Unavailable:
+        sent = None
+    if sent or not messages.may_text(entry.phone):
         return
     sid = send_sms(entry.phone, body)
-    cache.set(mark, sid, timeout=7 * 24 * 3600)
     WaitlistEntry.objects.filter(pk=entry_id).update(sms_message_sid=sid)
+    try:
+        with shared_cache.guard("waitlist text mark"):
+            cache.set(mark, sid, timeout=7 * 24 * 3600)
+    except shared_cache.Unavailable:
+        pass
 
 
 @shared_task(name="waitlist.sweep_lapsed_offers", ignore_result=True)
