@@ -7,7 +7,9 @@ bookings, manage links, waitlist) uses this one class; booking itself is also li
 address and per page per period (the two subclasses below). The rate is
 ``DEFAULT_THROTTLE_RATES["public"]`` (set from ``PUBLIC_THROTTLE_RATE``; None = off), read
 per request so settings overrides apply. Redis being down lets requests through (logged):
-the API must not fail because its throttle cannot count.
+the API must not fail because its throttle cannot count. A request is counted once per
+scope even when asked twice (the warm slots path asks before the view does, and a miss
+goes on to the view).
 """
 
 from __future__ import annotations
@@ -53,11 +55,16 @@ class PublicThrottle(SimpleRateThrottle):
         now = time.time()
         window = int(now // period)
         key = f"{self.get_cache_key(request, view)}:{window}"
+        # The Django request under DRF's, so both layers see the same record.
+        counted: dict[str, int] = getattr(request, "_request", request).__dict__.setdefault(
+            "_throttle_counts", {}
+        )
         try:
-            count = self._count(key, period)
+            count = counted[key] if key in counted else self._count(key, period)
         except Exception:
             logger.warning("public throttle: cache unreachable, letting the request through")
             return True
+        counted[key] = count
         if count <= limit:
             return True
         self.wait_seconds = max(1.0, (window + 1) * period - now)

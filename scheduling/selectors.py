@@ -420,24 +420,67 @@ def slot_days(
     it, so a write never leaves a stale slot. Warm: no query (the caller has the meeting
     type) and 2 cache round trips; cold: at most 5 queries.
     """
+    _, answer = _cached_slot_days(
+        meeting_type, start, end, timezone, now, country, exclude_booking_id
+    )
+    return answer
+
+
+def request_slot_days(
+    request_key: str,
+    pages_token: str | None,
+    meeting_type: MeetingType,
+    start: dt.date,
+    end: dt.date,
+    timezone: str,
+    *,
+    now: dt.datetime,
+    country: str | None = None,
+) -> SlotsAnswer:
+    """`slot_days`, also cached under `request_key` (`scheduling.cache.request_key` of the
+    request's URL), where `scheduling.cache.request_answer` finds it with no query at all.
+
+    `pages_token`: the pages token (`versions(())`) read BEFORE the meeting type, so an
+    edit of the page or meeting type after that read retires the entry; None: the cache
+    is unreachable, store nothing.
+    """
+    tokens, answer = _cached_slot_days(meeting_type, start, end, timezone, now, country, None)
+    if tokens is not None and pages_token is not None:
+        slot_cache.put_answer(request_key, {**tokens, slot_cache.PAGES: pages_token}, answer)
+    return answer
+
+
+def _cached_slot_days(
+    meeting_type: MeetingType,
+    start: dt.date,
+    end: dt.date,
+    timezone: str,
+    now: dt.datetime,
+    country: str | None,
+    exclude_booking_id: uuid.UUID | None,
+) -> tuple[dict[str, str] | None, SlotsAnswer]:
+    """The answer of `slot_days` with the tokens it holds under (None: not cacheable)."""
     key = _slots_key(meeting_type, start, end, timezone, now, country, exclude_booking_id)
     cached = slot_cache.cached_answer(key)
     if cached is not None:
-        return SlotsAnswer(*cached)
+        held, cached_body = cached
+        return held, SlotsAnswer(*cached_body)
     # Read before the rows they vouch for: a write landing in between leaves tokens that
     # no longer match, never an answer that looks current.
-    roster = slot_cache.versions(())
+    shared = slot_cache.versions(())
     sellers = eligible_seller_refs(meeting_type.page, country=country)
-    tokens = slot_cache.versions(seller.id for seller in sellers)
+    own = slot_cache.versions(seller.id for seller in sellers)
     days = _offered_days(meeting_type, sellers, start, end, timezone, now, exclude_booking_id)
     body = json.dumps(
         {"timezone": timezone, "duration": meeting_type.duration, "days": days},
         separators=(",", ":"),
     ).encode()
     answer = SlotsAnswer(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
-    if roster is not None and tokens is not None:
-        slot_cache.put_answer(key, {**tokens, slot_cache.ROSTER: roster[slot_cache.ROSTER]}, answer)
-    return answer
+    if shared is None or own is None:
+        return None, answer
+    tokens = {**own, **shared}
+    slot_cache.put_answer(key, tokens, answer)
+    return tokens, answer
 
 
 def _offered_days(

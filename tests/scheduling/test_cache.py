@@ -68,6 +68,8 @@ def test_cache_down_reads_none_and_bumps_quietly(db):
     with override_settings(CACHES=DEAD_REDIS):
         assert slot_cache.versions(["s6"]) is None
         assert slot_cache.cached_answer("k") is None
+        assert slot_cache.request_answer("k") is None
+        slot_cache.bump_pages()
         slot_cache.bump_roster()
         slot_cache.bump_sellers(["s6"])
         slot_cache.bump_global()
@@ -86,19 +88,63 @@ def test_response_key_is_stable_and_order_free(parts):
 def test_cached_answer_is_served_while_every_token_it_was_computed_under_holds(db):
     tokens = slot_cache.versions(["s7", "s8"])
     slot_cache.put_answer("slots:r:test-answer", tokens, (b"{}", '"e"'))
-    assert slot_cache.cached_answer("slots:r:test-answer") == (b"{}", '"e"')
+    assert slot_cache.cached_answer("slots:r:test-answer") == (tokens, (b"{}", '"e"'))
 
     slot_cache.bump_sellers(["s9"])  # a seller the answer does not involve
-    assert slot_cache.cached_answer("slots:r:test-answer") == (b"{}", '"e"')
+    assert slot_cache.cached_answer("slots:r:test-answer") == (tokens, (b"{}", '"e"'))
 
     slot_cache.bump_sellers(["s8"])
     assert slot_cache.cached_answer("slots:r:test-answer") is None
 
 
 def test_a_roster_bump_retires_every_cached_answer(db):
-    slot_cache.put_answer("slots:r:test-roster", slot_cache.versions(["s10"]), "answer")
-    assert slot_cache.cached_answer("slots:r:test-roster") == "answer"
+    tokens = slot_cache.versions(["s10"])
+    slot_cache.put_answer("slots:r:test-roster", tokens, "answer")
+    assert slot_cache.cached_answer("slots:r:test-roster") == (tokens, "answer")
 
     slot_cache.bump_roster()
 
     assert slot_cache.cached_answer("slots:r:test-roster") is None
+
+
+def test_request_answer_is_one_round_trip_once_the_key_was_seen(db, monkeypatch):
+    key = slot_cache.request_key("/p/t/slots/", "start=2026-12-01", 0)
+    slot_cache.put_answer(key, slot_cache.versions(["s11", "s12"]), "answer")
+    assert slot_cache.request_answer(key) == "answer"  # learns the answer's tokens
+    calls = []
+    get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: calls.append(keys) or get_many(keys))
+
+    assert slot_cache.request_answer(key) == "answer"
+
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("bump", ["seller", "global", "roster", "pages", "evicted"])
+def test_request_answer_is_retired_by_any_of_its_tokens(db, bump):
+    key = slot_cache.request_key("/p/t/slots/", f"bump={bump}", 0)
+    slot_cache.put_answer(key, slot_cache.versions(["s13", "s14"]), "answer")
+    slot_cache.bump_sellers(["s15"])  # a seller the answer does not involve
+    assert slot_cache.request_answer(key) == "answer"
+
+    if bump == "seller":
+        slot_cache.bump_sellers(["s14"])
+    elif bump == "global":
+        slot_cache.bump_global()
+    elif bump == "roster":
+        slot_cache.bump_roster()
+    elif bump == "pages":
+        slot_cache.bump_pages()
+    else:
+        cache.delete("slots:v:s13")
+
+    assert slot_cache.request_answer(key) is None
+
+
+def test_request_key_is_per_url_and_per_minute():
+    key = slot_cache.request_key("/a/slots/", "start=1", 120)
+
+    assert key == slot_cache.request_key("/a/slots/", "start=1", 179)
+    assert key != slot_cache.request_key("/a/slots/", "start=1", 180)
+    assert key != slot_cache.request_key("/a/slots/", "start=2", 120)
+    assert key != slot_cache.request_key("/b/slots/", "start=1", 120)
