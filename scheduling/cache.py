@@ -14,6 +14,8 @@ token).
 
 - Tokens are random, not counters: a token evicted from the cache comes back as a NEW
   random value, never as an old one, so an evicted token cannot resurrect an old entry.
+  They are ints, which django-redis stores as plain decimal text, so a script in Redis
+  can compare them (`request_answer`).
 - Writes bump twice: at once (same request, same test transaction) and again after commit,
   because a request running between the first bump and the commit could have cached
   pre-commit data under the new token.
@@ -28,12 +30,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import uuid
+import pickle
+import secrets
 from collections.abc import Iterable
 from typing import Any, cast
 
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import NoScriptError
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +46,17 @@ GLOBAL = "global"
 ROSTER = "roster"
 PAGES = "pages"
 SHARED = (GLOBAL, ROSTER, PAGES)  # the tokens every answer depends on
-_PREFIX = "slots:v:"
+_PREFIX = "slots:t:"  # int tokens (the string tokens of "slots:v:" are no longer read)
+
+Tokens = dict[str, int]
 
 
 def _version_key(owner: object) -> str:
     return f"{_PREFIX}{owner}"
 
 
-def _fresh() -> str:
-    return uuid.uuid4().hex[:16]
+def _fresh() -> int:
+    return secrets.randbits(63)
 
 
 def _set_tokens(owners: Iterable[object]) -> None:
@@ -95,7 +101,7 @@ def bump_pages() -> None:
     transaction.on_commit(lambda: _set_tokens([PAGES]))
 
 
-def versions(seller_ids: Iterable[object]) -> dict[str, str] | None:
+def versions(seller_ids: Iterable[object]) -> Tokens | None:
     """The current tokens of these sellers and the `SHARED` ones: one `get_many`.
 
     Missing tokens are created (one `set_many`). Returns None when the cache is unreachable,
@@ -117,7 +123,7 @@ def versions(seller_ids: Iterable[object]) -> dict[str, str] | None:
     return {owner: found[key] for owner, key in zip(owners, keys, strict=True)}
 
 
-def pages_token() -> str | None:
+def pages_token() -> int | None:
     """The current pages token (None: the cache is unreachable)."""
     shared = versions(())
     return None if shared is None else shared[PAGES]
@@ -129,7 +135,7 @@ def response_key(parts: dict[str, Any]) -> str:
     return "slots:r:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def cached_answer(key: str) -> tuple[dict[str, str], Any] | None:
+def cached_answer(key: str) -> tuple[Tokens, Any] | None:
     """The tokens and answer stored under `key` by `put_answer` if every token it was
     computed under is still current, else None (two cache round trips)."""
     entry = get(key)
@@ -137,7 +143,7 @@ def cached_answer(key: str) -> tuple[dict[str, str], Any] | None:
         return None
     tokens, _ = entry
     current = versions(owner for owner in tokens if owner not in SHARED)
-    return cast(tuple[dict[str, str], Any], entry) if current == tokens else None
+    return cast(tuple[Tokens, Any], entry) if current == tokens else None
 
 
 def request_key(path: str, query: str, now: float) -> str:
@@ -148,42 +154,100 @@ def request_key(path: str, query: str, now: float) -> str:
     return "slots:u:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-#: Per cache key: the version keys its last entry was stored with, so a warm read asks for
-#: the entry and its tokens in ONE `get_many` (bounded: cleared when it grows too large).
-_dependencies: dict[str, list[str]] = {}
-_MAX_REMEMBERED = 10_000
-
-
 def request_answer(key: str) -> Any:
-    """The answer stored under the request key `key` (`request_key`) by `put_answer` if
-    every token it was computed under is still current, else None.
+    """The answer stored under the request key `key` (`request_key`) by
+    `put_request_answer` if every token it was computed under is still current, else None.
 
-    One cache round trip once this process has seen the key (a second one the first time,
-    or when the answer's sellers changed). Never raises for a cache failure.
+    On Redis one round trip whatever the number of tokens: a script compares them where
+    they live and sends back only the answer. Elsewhere (the local-memory default) two
+    cache calls. Never raises for a cache failure.
     """
-    known = _dependencies.get(key, [])
     try:
-        found = cache.get_many([key, *known])
-        entry = found.get(key)
+        client = _redis()
+        if client is not None:
+            raw = _check_and_get(client, cache.make_key(key))
+            # Our own entry in our own Redis, as django-redis pickles every value there.
+            return None if raw is None else pickle.loads(raw)  # noqa: S301
+        entry = cache.get(key)
         if entry is None:
             return None
         tokens, answer = entry
-        needed = [_version_key(owner) for owner in tokens]
-        # A token asked for and not found was evicted: the entry is stale, ask no further.
-        unasked = set(needed).difference(known) if needed != known else ()
-        if unasked:
-            found.update(cache.get_many(sorted(unasked)))
+        found = cache.get_many([_version_key(owner) for owner in tokens])
     except Exception:
         logger.warning("slot cache unreachable on read", exc_info=True)
         return None
-    if len(_dependencies) >= _MAX_REMEMBERED:
-        _dependencies.clear()
-    _dependencies[key] = needed
     current = {owner: found.get(_version_key(owner)) for owner in tokens}
     return answer if current == tokens else None
 
 
-def put_answer(key: str, tokens: dict[str, str], answer: Any) -> None:
+def put_request_answer(key: str, tokens: Tokens, answer: Any) -> None:
+    """Store `answer` under the request key `key` with the `tokens` read before computing
+    it, for `SLOTS_CACHE_SECONDS`. Never raises for a cache failure."""
+    try:
+        client = _redis()
+        if client is None:
+            cache.set(key, (tokens, answer), timeout=SLOTS_CACHE_SECONDS)
+            return
+        # One hash: the pickled answer, and per token its Redis key and value as Redis
+        # holds it (django-redis writes an int as its decimal text).
+        fields: dict[str | bytes, bytes | str] = {
+            _ANSWER_FIELD: pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+        }
+        fields.update(
+            {cache.make_key(_version_key(owner)): str(token) for owner, token in tokens.items()}
+        )
+        raw_key = cache.make_key(key)
+        pipe = client.pipeline(transaction=True)
+        pipe.delete(raw_key)
+        pipe.hset(raw_key, mapping=fields)
+        pipe.expire(raw_key, SLOTS_CACHE_SECONDS)
+        pipe.execute()
+    except Exception:
+        logger.warning("slot cache unreachable on write", exc_info=True)
+
+
+def _redis() -> Any:
+    """The Redis client under the default cache, or None when it is not django-redis."""
+    try:
+        from django_redis import get_redis_connection
+
+        return get_redis_connection("default")
+    except NotImplementedError:
+        return None
+
+
+_ANSWER_FIELD = "="  # no cache key is "=", so it cannot be mistaken for a token's
+# KEYS[1]: the hash `put_request_answer` wrote. The token keys it names are read without
+# being declared (fine on one Redis server, not on a cluster).
+_CHECK_AND_GET = b"""
+local entry = redis.call('HGETALL', KEYS[1])
+if #entry == 0 then return false end
+local answer, names, wanted = false, {}, {}
+for i = 1, #entry, 2 do
+  if entry[i] == '='  then answer = entry[i + 1]
+  else names[#names + 1] = entry[i]; wanted[#wanted + 1] = entry[i + 1] end
+end
+if #names > 0 then
+  local current = redis.call('MGET', unpack(names))
+  for i = 1, #names do
+    if current[i] ~= wanted[i] then return false end
+  end
+end
+return answer
+"""
+# Redis names a script by the SHA-1 of its text (EVALSHA).
+_CHECK_AND_GET_SHA = hashlib.sha1(_CHECK_AND_GET, usedforsecurity=False).hexdigest()
+
+
+def _check_and_get(client: Any, raw_key: str) -> bytes | None:
+    try:
+        return cast(bytes | None, client.evalsha(_CHECK_AND_GET_SHA, 1, raw_key))
+    except NoScriptError:  # a restarted or new Redis server: load it once
+        client.script_load(_CHECK_AND_GET)
+        return cast(bytes | None, client.evalsha(_CHECK_AND_GET_SHA, 1, raw_key))
+
+
+def put_answer(key: str, tokens: Tokens, answer: Any) -> None:
     """Store `answer` with the `tokens` (from `versions`) read before computing it."""
     put(key, (tokens, answer))
 

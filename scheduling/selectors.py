@@ -428,7 +428,7 @@ def slot_days(
 
 def request_slot_days(
     request_key: str,
-    pages_token: str | None,
+    pages_token: int | None,
     meeting_type: MeetingType,
     start: dt.date,
     end: dt.date,
@@ -446,7 +446,9 @@ def request_slot_days(
     """
     tokens, answer = _cached_slot_days(meeting_type, start, end, timezone, now, country, None)
     if tokens is not None and pages_token is not None:
-        slot_cache.put_answer(request_key, {**tokens, slot_cache.PAGES: pages_token}, answer)
+        slot_cache.put_request_answer(
+            request_key, {**tokens, slot_cache.PAGES: pages_token}, answer
+        )
     return answer
 
 
@@ -458,7 +460,7 @@ def _cached_slot_days(
     now: dt.datetime,
     country: str | None,
     exclude_booking_id: uuid.UUID | None,
-) -> tuple[dict[str, str] | None, SlotsAnswer]:
+) -> tuple[slot_cache.Tokens | None, SlotsAnswer]:
     """The answer of `slot_days` with the tokens it holds under (None: not cacheable)."""
     key = _slots_key(meeting_type, start, end, timezone, now, country, exclude_booking_id)
     cached = slot_cache.cached_answer(key)
