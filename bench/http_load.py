@@ -41,9 +41,13 @@ class Result:
         """Failed requests: connection errors and any status but 2xx / 304."""
         return sum(n for code, n in self.statuses.items() if not _succeeded(code))
 
+    @property
+    def rate(self) -> float:
+        """Requests answered per second."""
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
     def line(self) -> str:
-        done = len(self.latencies)
-        rate = done / self.seconds if self.seconds else 0.0
+        done, rate = len(self.latencies), self.rate
         p50 = statistics.median(self.latencies) * 1000 if done else 0.0
         p99 = _percentile(self.latencies, 0.99) * 1000 if done else 0.0
         codes = " ".join(f"{code}×{n}" for code, n in sorted(self.statuses.items(), key=str))

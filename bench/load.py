@@ -12,6 +12,7 @@ scenario is bounded in requests and in seconds. Never part of `make test`.
   compare with;
 - warm slots: `GET …/slots/` for 31 days, answered from the cache, 16 connections;
 - warm slots 304: the same with the answer's ETag in `If-None-Match` (a revisiting client);
+  after each round, both as a share of the trivial endpoint's req/s, beside the targets;
 - bookings: 16 clients booking 200 distinct slot starts of the page (each start once),
   then the bookings per seller (round robin over 50 sellers: 4 each, ± the busy skips).
 
@@ -53,6 +54,9 @@ import http_load  # noqa: E402
 CONNECTIONS = 16
 BOOKINGS = 200
 SELLERS = 50
+#: docs/benchmarks.md, "Targets": warm slots at least this share of the trivial endpoint's
+#: requests per second, and at least this many.
+WARM_SHARE, WARM_RATE = 0.5, 800.0
 
 
 def free_port() -> int:
@@ -190,10 +194,19 @@ async def scenarios(port: int, paths: tuple[str, str, str], args: argparse.Names
     )
     print(http_load.HEADER, flush=True)
     for _ in range(0 if args.bookings_only else args.repeat):
+        rates = []
         for name, request in gets:
             await http_load.run("warm-up", port, http_load.always(request), **warm_up)
             result = await http_load.run(name, port, http_load.always(request), **limits)
             print(result.line(), flush=True)
+            rates.append(result.rate)
+        trivial_rate, *warm_rates = rates
+        shares = " / ".join(f"{rate / (trivial_rate or 1):.2f}" for rate in warm_rates)
+        print(
+            f"  warm slots (200 / 304) ÷ trivial: {shares} "
+            f"(targets: ≥ {WARM_SHARE:g} and ≥ {WARM_RATE:g} req/s)",
+            flush=True,
+        )
     bookings = booking_requests(port, slots_path, bookings_path)
     result = await http_load.run(
         f"bookings, {len(bookings)} distinct slots",

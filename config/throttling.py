@@ -9,12 +9,13 @@ address and per page per period (the two subclasses below). The rate is
 per request so settings overrides apply. Redis being down lets requests through: the API
 must not fail because its throttle cannot count. It is reached through
 ``integrations.shared_cache.guard``, so while it is down requests skip it at once (no
-connect timeout per request) and the outage is logged once.
+connect timeout per request) and the outage is logged once. A request is counted once per
+scope even when asked twice (the warm slots path asks before the view does, and a miss
+goes on to the view).
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
@@ -23,8 +24,6 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from integrations import shared_cache
-
-logger = logging.getLogger(__name__)
 
 
 class PublicThrottle(SimpleRateThrottle):
@@ -57,11 +56,19 @@ class PublicThrottle(SimpleRateThrottle):
         now = time.time()
         window = int(now // period)
         key = f"{self.get_cache_key(request, view)}:{window}"
+        # The Django request under DRF's, so both layers see the same record.
+        counted: dict[str, int] = getattr(request, "_request", request).__dict__.setdefault(
+            "_throttle_counts", {}
+        )
         try:
-            with shared_cache.guard("public throttle"):
-                count = self._count(key, period)
+            if key in counted:
+                count = counted[key]
+            else:
+                with shared_cache.guard("public throttle"):
+                    count = self._count(key, period)
         except shared_cache.Unavailable:
             return True  # cannot count: let the request through
+        counted[key] = count
         if count <= limit:
             return True
         self.wait_seconds = max(1.0, (window + 1) * period - now)

@@ -1,16 +1,21 @@
 """Version counters that key the slot cache, so a cached answer is never stale.
 
 Every seller has a version token in the cache, and so does "everyone" (overrides with no
-seller) and "the roster" (who is eligible for which page: memberships, sellers, calendar
-connections). Any write that can change a seller's slots replaces the token with a fresh
-random one (`bump_sellers`, `bump_global`, `bump_roster`); a slot answer is stored with the
-tokens it was computed under (read BEFORE the rows it was computed from) and is served only
-while all of them are still current (`cached_answer`), so after a write it is never served
-again. Checking the stored tokens instead of putting them in the key lets a warm request
-skip the roster query: a seller joining a page is seen through the roster token.
+seller), "the roster" (who is eligible for which page: memberships, sellers, calendar
+connections) and "the pages" (pages and meeting types). Any write that can change a
+seller's slots replaces the token with a fresh random one (`bump_sellers`, `bump_global`,
+`bump_roster`, `bump_pages`); a slot answer is stored with the tokens it was computed under
+(read BEFORE the rows it was computed from) and is served only while all of them are still
+current (`cached_answer`, `request_answer`), so after a write it is never served again.
+Checking the stored tokens instead of putting them in the key lets a warm request skip the
+roster query (a seller joining a page is seen through the roster token) and, keyed by its
+URL (`request_key`), the meeting type query too (a page edit is seen through the pages
+token).
 
 - Tokens are random, not counters: a token evicted from the cache comes back as a NEW
   random value, never as an old one, so an evicted token cannot resurrect an old entry.
+  They are ints, which django-redis stores as plain decimal text, so a script in Redis
+  can compare them (`request_answer`).
 - Writes bump twice: at once (same request, same test transaction) and again after commit,
   because a request running between the first bump and the commit could have cached
   pre-commit data under the new token.
@@ -19,7 +24,7 @@ skip the roster query: a seller joining a page is seen through the roster token.
   `integrations.shared_cache.guard`: while Redis is marked down it is skipped at once, and
   the outage is logged there, once.
 Signals (scheduling.signals) bump on model saves and deletes; code that uses
-``queryset.update()``/``bulk_create`` must call `bump_sellers` itself.
+``queryset.update()``/``bulk_create`` must call `bump_sellers` (or `bump_pages`) itself.
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import uuid
+import pickle
+import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import NoScriptError
 
 from integrations import shared_cache
 
@@ -41,15 +48,19 @@ logger = logging.getLogger(__name__)
 SLOTS_CACHE_SECONDS = 60
 GLOBAL = "global"
 ROSTER = "roster"
-_PREFIX = "slots:v:"
+PAGES = "pages"
+SHARED = (GLOBAL, ROSTER, PAGES)  # the tokens every answer depends on
+_PREFIX = "slots:t:"  # int tokens (the string tokens of "slots:v:" are no longer read)
+
+Tokens = dict[str, int]
 
 
 def _version_key(owner: object) -> str:
     return f"{_PREFIX}{owner}"
 
 
-def _fresh() -> str:
-    return uuid.uuid4().hex[:16]
+def _fresh() -> int:
+    return secrets.randbits(63)
 
 
 def _set_tokens(owners: Iterable[object]) -> None:
@@ -89,13 +100,19 @@ def bump_roster() -> None:
     transaction.on_commit(lambda: _set_tokens([ROSTER]))
 
 
-def versions(seller_ids: Iterable[object]) -> dict[str, str] | None:
-    """The current tokens of these sellers, of "everyone" and of the roster: one `get_many`.
+def bump_pages() -> None:
+    """Invalidate every slot answer cached under its URL (a page or meeting type changed)."""
+    _set_tokens([PAGES])
+    transaction.on_commit(lambda: _set_tokens([PAGES]))
+
+
+def versions(seller_ids: Iterable[object]) -> Tokens | None:
+    """The current tokens of these sellers and the `SHARED` ones: one `get_many`.
 
     Missing tokens are created (one `set_many`). Returns None when the cache is unreachable,
     meaning "do not cache".
     """
-    owners = [str(seller_id) for seller_id in seller_ids] + [GLOBAL, ROSTER]
+    owners = [str(seller_id) for seller_id in seller_ids] + list(SHARED)
     keys = [_version_key(owner) for owner in owners]
     try:
         with shared_cache.guard("slot cache"):
@@ -111,24 +128,122 @@ def versions(seller_ids: Iterable[object]) -> dict[str, str] | None:
     return {owner: found[key] for owner, key in zip(owners, keys, strict=True)}
 
 
+def pages_token() -> int | None:
+    """The current pages token (None: the cache is unreachable)."""
+    shared = versions(())
+    return None if shared is None else shared[PAGES]
+
+
 def response_key(parts: dict[str, Any]) -> str:
     """A cache key for a response: a hash of everything the answer depends on."""
     raw = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return "slots:r:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def cached_answer(key: str) -> Any:
-    """The answer stored under `key` by `put_answer` if every token it was computed under
-    is still current, else None (two cache round trips)."""
+def cached_answer(key: str) -> tuple[Tokens, Any] | None:
+    """The tokens and answer stored under `key` by `put_answer` if every token it was
+    computed under is still current, else None (two cache round trips)."""
     entry = get(key)
     if entry is None:
         return None
-    tokens, answer = entry
-    current = versions(owner for owner in tokens if owner not in (GLOBAL, ROSTER))
+    tokens, _ = entry
+    current = versions(owner for owner in tokens if owner not in SHARED)
+    return cast(tuple[Tokens, Any], entry) if current == tokens else None
+
+
+def request_key(path: str, query: str, now: float) -> str:
+    """The cache key of the answer to a GET of `path` with `query` (the raw query string)
+    in the minute of `now` (epoch seconds): minimum notice moves with the clock, so an
+    answer is reused within one minute only."""
+    raw = f"{int(now) // SLOTS_CACHE_SECONDS}:{path}?{query}"
+    return "slots:u:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def request_answer(key: str) -> Any:
+    """The answer stored under the request key `key` (`request_key`) by
+    `put_request_answer` if every token it was computed under is still current, else None.
+
+    On Redis one round trip whatever the number of tokens: a script compares them where
+    they live and sends back only the answer. Elsewhere (the local-memory default) two
+    cache calls. Never raises for a cache failure.
+    """
+    try:
+        with shared_cache.guard("slot cache"):
+            client = shared_cache.client()
+            if client is not None:
+                raw = _check_and_get(client, cache.make_key(key))
+                # Our own entry in our own Redis, as django-redis pickles every value there.
+                return None if raw is None else pickle.loads(raw)  # noqa: S301
+            entry = cache.get(key)
+            if entry is None:
+                return None
+            tokens, answer = entry
+            found = cache.get_many([_version_key(owner) for owner in tokens])
+    except shared_cache.Unavailable:
+        return None
+    current = {owner: found.get(_version_key(owner)) for owner in tokens}
     return answer if current == tokens else None
 
 
-def put_answer(key: str, tokens: dict[str, str], answer: Any) -> None:
+def put_request_answer(key: str, tokens: Tokens, answer: Any) -> None:
+    """Store `answer` under the request key `key` with the `tokens` read before computing
+    it, for `SLOTS_CACHE_SECONDS`. Never raises for a cache failure."""
+    try:
+        with shared_cache.guard("slot cache"):
+            client = shared_cache.client()
+            if client is None:
+                cache.set(key, (tokens, answer), timeout=SLOTS_CACHE_SECONDS)
+                return
+            # One hash: the pickled answer, and per token its Redis key and value as Redis
+            # holds it (django-redis writes an int as its decimal text).
+            fields: dict[str | bytes, bytes | str] = {
+                _ANSWER_FIELD: pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+            }
+            fields.update(
+                {cache.make_key(_version_key(owner)): str(token) for owner, token in tokens.items()}
+            )
+            raw_key = cache.make_key(key)
+            pipe = client.pipeline(transaction=True)
+            pipe.delete(raw_key)
+            pipe.hset(raw_key, mapping=fields)
+            pipe.expire(raw_key, SLOTS_CACHE_SECONDS)
+            pipe.execute()
+    except shared_cache.Unavailable:
+        pass  # the next request computes the answer again
+
+
+_ANSWER_FIELD = "="  # no cache key is "=", so it cannot be mistaken for a token's
+# KEYS[1]: the hash `put_request_answer` wrote. The token keys it names are read without
+# being declared (fine on one Redis server, not on a cluster).
+_CHECK_AND_GET = b"""
+local entry = redis.call('HGETALL', KEYS[1])
+if #entry == 0 then return false end
+local answer, names, wanted = false, {}, {}
+for i = 1, #entry, 2 do
+  if entry[i] == '='  then answer = entry[i + 1]
+  else names[#names + 1] = entry[i]; wanted[#wanted + 1] = entry[i + 1] end
+end
+if #names > 0 then
+  local current = redis.call('MGET', unpack(names))
+  for i = 1, #names do
+    if current[i] ~= wanted[i] then return false end
+  end
+end
+return answer
+"""
+# Redis names a script by the SHA-1 of its text (EVALSHA).
+_CHECK_AND_GET_SHA = hashlib.sha1(_CHECK_AND_GET, usedforsecurity=False).hexdigest()
+
+
+def _check_and_get(client: Any, raw_key: str) -> bytes | None:
+    try:
+        return cast(bytes | None, client.evalsha(_CHECK_AND_GET_SHA, 1, raw_key))
+    except NoScriptError:  # a restarted or new Redis server: load it once
+        client.script_load(_CHECK_AND_GET)
+        return cast(bytes | None, client.evalsha(_CHECK_AND_GET_SHA, 1, raw_key))
+
+
+def put_answer(key: str, tokens: Tokens, answer: Any) -> None:
     """Store `answer` with the `tokens` (from `versions`) read before computing it."""
     put(key, (tokens, answer))
 

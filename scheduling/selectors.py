@@ -20,8 +20,9 @@ from operator import itemgetter
 from typing import Any, NamedTuple, Protocol, cast
 from zoneinfo import ZoneInfo
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connections
-from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet, TextField
+from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 
 from scheduling import cache as slot_cache
@@ -226,9 +227,12 @@ BusyPairs = defaultdict[str, list[tuple[int, int]]]
 
 def _weekly_rules(ids: list[uuid.UUID]) -> defaultdict[str, list[WeeklyRule]]:
     rules: defaultdict[str, list[WeeklyRule]] = defaultdict(list)
-    for seller_id, weekday, start, end in AvailabilityRule.objects.filter(
-        seller_id__in=ids
-    ).values_list("seller_id", "weekday", "start", "end"):
+    # No ordering: the model's (by seller name) would join the sellers for nothing.
+    for seller_id, weekday, start, end in (
+        AvailabilityRule.objects.filter(seller_id__in=ids)
+        .order_by()
+        .values_list("seller_id", "weekday", "start", "end")
+    ):
         rules[str(seller_id)].append(WeeklyRule(weekday, start, end))
     return rules
 
@@ -272,10 +276,28 @@ def _booked_time(
         count_to=reach.count_to,
         exclude_booking_id=exclude_booking_id,
     )
+    rows, blocking, at = source.rows(query).order_by(), source.blocking_statuses, _instants()
+    if connections[rows.db].vendor == "postgresql":
+        # One row per seller: what blocks and what counts, as arrays (no step per booking).
+        blocks = Q(
+            status__in=blocking,
+            blocked_start__lt=reach.busy_to,
+            blocked_end__gt=reach.busy_from,
+        )
+        counts = Q(meeting_type_id=meeting_type.id)
+        for seller_id, starts, ends, counted_starts in _per_seller_arrays(
+            rows,
+            ArrayAgg(_epoch("blocked_start", "FLOOR"), filter=blocks, default=Value([])),
+            ArrayAgg(_epoch("blocked_end", "CEIL"), filter=blocks, default=Value([])),
+            ArrayAgg(_epoch("start", "FLOOR"), filter=counts, default=Value([])),
+        ):
+            busy[seller_id].extend(zip(starts, ends, strict=True))
+            counted[seller_id].extend(map(at, counted_starts))
+        return busy, counted
     busy_lo, busy_hi = reach.busy_from.timestamp(), reach.busy_to.timestamp()
-    blocking, type_id, at = source.blocking_statuses, str(meeting_type.id), _instants()
+    type_id = str(meeting_type.id)
     for seller_id, status, booked_type, start, blocked_start, blocked_end in _instant_rows(
-        source.rows(query),
+        rows,
         ["seller_id", "status", "meeting_type_id"],
         [("start", "FLOOR"), ("blocked_start", "FLOOR"), ("blocked_end", "CEIL")],
     ):
@@ -287,15 +309,50 @@ def _booked_time(
 
 
 def _add_external_busy(busy: BusyPairs, ids: list[uuid.UUID], reach: _Reach) -> None:
-    """Adds the sellers' external calendar busy time (`BusyInterval`) to `busy`."""
+    """Adds the sellers' external calendar busy time (`BusyInterval`) to `busy`.
+
+    The bulk of the rows (a month of a large team is tens of thousands). On PostgreSQL the
+    database groups them into one row per seller with two arrays of epoch seconds (no sort,
+    which spilled to disk for a 200-seller month, and a few hundred rows to fetch instead
+    of tens of thousands); elsewhere they are grouped here.
+    """
     external = BusyInterval.objects.filter(
         seller_id__in=ids, start__lt=reach.busy_to, end__gt=reach.busy_from
-    ).order_by("seller_id")
-    rows = _instant_rows(external, ["seller_id"], [("start", "FLOOR"), ("end", "CEIL")])
-    # The bulk of the rows (a month of a large team is tens of thousands): grouped by seller
-    # and cut to (start, end) by groupby() and map() in C, never a Python step per row.
+    ).order_by()
+    if connections[external.db].vendor == "postgresql":
+        for seller_id, starts, ends in _per_seller_arrays(
+            external, ArrayAgg(_epoch("start", "FLOOR")), ArrayAgg(_epoch("end", "CEIL"))
+        ):
+            busy[seller_id].extend(zip(starts, ends, strict=True))
+        return
+    rows = _instant_rows(
+        external.order_by("seller_id"), ["seller_id"], [("start", "FLOOR"), ("end", "CEIL")]
+    )
+    # Grouped by seller and cut to (start, end) by groupby() and map() in C.
     for seller_id, group in groupby(rows, key=_first):
         busy[seller_id].extend(map(_start_end, group))
+
+
+def _per_seller_arrays(queryset: QuerySet[Any], *arrays: ArrayAgg) -> list[tuple[Any, ...]]:
+    """PostgreSQL only: the rows of `queryset` (with a `seller_id`) grouped by seller, as
+    (seller id as text, *one list per aggregate in `arrays`), straight from the cursor."""
+    grouped = queryset.values(seller_text=Cast("seller_id", TextField())).annotate(
+        **{f"array_{n}": array for n, array in enumerate(arrays)}
+    )
+    sql, params = grouped.query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _epoch(name: str, rounding: str) -> Func:
+    """Whole epoch seconds of a timestamptz column, FLOORed or CEILed, computed by
+    PostgreSQL (`date_part` gives a float, cheaper for the database than EXTRACT's numeric)."""
+    return Func(
+        F(name),
+        template=f"{rounding}(date_part('epoch', %(expressions)s))::bigint",
+        output_field=BigIntegerField(),
+    )
 
 
 _first, _start_end = itemgetter(0), itemgetter(1, 2)
@@ -324,19 +381,13 @@ def _instant_rows(
 
     On PostgreSQL the database converts and the rows come straight from the cursor: loading
     timestamptz values and running Django's per-row converters cost several times more
-    than the slot computation itself for a large team (`date_part` gives a float, cheaper
-    for the database than EXTRACT's numeric). Elsewhere (the SQLite default) the same rows
+    than the slot computation itself for a large team. Elsewhere (the SQLite default) the same rows
     are built in Python.
     """
     connection = connections[queryset.db]
     if connection.vendor == "postgresql":
         columns = [Cast(name, output_field=TextField()) for name in fields] + [
-            Func(
-                F(name),
-                template=f"{rounding}(date_part('epoch', %(expressions)s))::bigint",
-                output_field=BigIntegerField(),
-            )
-            for name, rounding in instants
+            _epoch(name, rounding) for name, rounding in instants
         ]
         query = queryset.values_list(*columns).query
         sql, params = query.get_compiler(using=queryset.db).as_sql()
@@ -420,24 +471,69 @@ def slot_days(
     it, so a write never leaves a stale slot. Warm: no query (the caller has the meeting
     type) and 2 cache round trips; cold: at most 5 queries.
     """
+    _, answer = _cached_slot_days(
+        meeting_type, start, end, timezone, now, country, exclude_booking_id
+    )
+    return answer
+
+
+def request_slot_days(
+    request_key: str,
+    pages_token: int | None,
+    meeting_type: MeetingType,
+    start: dt.date,
+    end: dt.date,
+    timezone: str,
+    *,
+    now: dt.datetime,
+    country: str | None = None,
+) -> SlotsAnswer:
+    """`slot_days`, also cached under `request_key` (`scheduling.cache.request_key` of the
+    request's URL), where `scheduling.cache.request_answer` finds it with no query at all.
+
+    `pages_token`: the pages token (`versions(())`) read BEFORE the meeting type, so an
+    edit of the page or meeting type after that read retires the entry; None: the cache
+    is unreachable, store nothing.
+    """
+    tokens, answer = _cached_slot_days(meeting_type, start, end, timezone, now, country, None)
+    if tokens is not None and pages_token is not None:
+        slot_cache.put_request_answer(
+            request_key, {**tokens, slot_cache.PAGES: pages_token}, answer
+        )
+    return answer
+
+
+def _cached_slot_days(
+    meeting_type: MeetingType,
+    start: dt.date,
+    end: dt.date,
+    timezone: str,
+    now: dt.datetime,
+    country: str | None,
+    exclude_booking_id: uuid.UUID | None,
+) -> tuple[slot_cache.Tokens | None, SlotsAnswer]:
+    """The answer of `slot_days` with the tokens it holds under (None: not cacheable)."""
     key = _slots_key(meeting_type, start, end, timezone, now, country, exclude_booking_id)
     cached = slot_cache.cached_answer(key)
     if cached is not None:
-        return SlotsAnswer(*cached)
+        held, cached_body = cached
+        return held, SlotsAnswer(*cached_body)
     # Read before the rows they vouch for: a write landing in between leaves tokens that
     # no longer match, never an answer that looks current.
-    roster = slot_cache.versions(())
+    shared = slot_cache.versions(())
     sellers = eligible_seller_refs(meeting_type.page, country=country)
-    tokens = slot_cache.versions(seller.id for seller in sellers)
+    own = slot_cache.versions(seller.id for seller in sellers)
     days = _offered_days(meeting_type, sellers, start, end, timezone, now, exclude_booking_id)
     body = json.dumps(
         {"timezone": timezone, "duration": meeting_type.duration, "days": days},
         separators=(",", ":"),
     ).encode()
     answer = SlotsAnswer(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
-    if roster is not None and tokens is not None:
-        slot_cache.put_answer(key, {**tokens, slot_cache.ROSTER: roster[slot_cache.ROSTER]}, answer)
-    return answer
+    if shared is None or own is None:
+        return None, answer
+    tokens = {**own, **shared}
+    slot_cache.put_answer(key, tokens, answer)
+    return tokens, answer
 
 
 def _offered_days(

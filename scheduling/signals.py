@@ -1,11 +1,12 @@
 """Slot cache invalidation on every model write the slot answer depends on.
 
-Pages and meeting types need nothing here: their `updated_at` and rules are part of the
-response key. Who is eligible (memberships, a seller's own fields, calendar connections)
-bumps the roster token as well as the sellers concerned, because a cached answer only
-holds the tokens of the sellers it found eligible. Bulk writes (`update()`, `bulk_create`)
-send no signals: their callers call `scheduling.cache.bump_sellers`, or, below scheduling,
-send `sellers.hooks.busy_changed`. Apps above scheduling have their rows tracked with
+Pages and meeting types bump the pages token, which an answer cached under its URL holds
+(the answer cached by content also has their `updated_at` and rules in its key). Who is
+eligible (memberships, a seller's own fields, calendar connections) bumps the roster token
+as well as the sellers concerned, because a cached answer only holds the tokens of the
+sellers it found eligible. Bulk writes (`update()`, `bulk_create`) send no signals: their
+callers call `scheduling.cache.bump_sellers` (or `bump_pages`), or, below scheduling, send
+`sellers.hooks.busy_changed`. Apps above scheduling have their rows tracked with
 `track_seller_rows` (bookings: `Booking`).
 """
 
@@ -17,8 +18,8 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.dispatch import receiver
 
-from scheduling.cache import bump_global, bump_roster, bump_sellers
-from scheduling.models import AvailabilityOverride, AvailabilityRule
+from scheduling.cache import bump_global, bump_pages, bump_roster, bump_sellers
+from scheduling.models import AvailabilityOverride, AvailabilityRule, MeetingType, SchedulingPage
 from sellers.hooks import busy_changed
 from sellers.models import BusyInterval, CalendarConnection, Seller, Team, TeamMembership
 
@@ -42,6 +43,14 @@ def track_seller_rows(model: type[Model], *, uid: str) -> None:
     post_init.connect(_row_loaded, sender=model, dispatch_uid=f"slots_{uid}_loaded")
     post_save.connect(_seller_row_changed, sender=model, dispatch_uid=f"slots_{uid}_saved")
     post_delete.connect(_seller_row_changed, sender=model, dispatch_uid=f"slots_{uid}_deleted")
+
+
+@receiver(post_save, sender=SchedulingPage, dispatch_uid="slots_page_saved")
+@receiver(post_delete, sender=SchedulingPage, dispatch_uid="slots_page_deleted")
+@receiver(post_save, sender=MeetingType, dispatch_uid="slots_meeting_type_saved")
+@receiver(post_delete, sender=MeetingType, dispatch_uid="slots_meeting_type_deleted")
+def _page_changed(sender: type, instance: Any, **kwargs: Any) -> None:
+    bump_pages()
 
 
 @receiver(busy_changed, dispatch_uid="slots_busy_bulk_changed")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -15,9 +15,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from scheduling import cache as slot_cache
 from scheduling.api.throttles import PublicThrottle
 from scheduling.models import MeetingType, SchedulingPage
-from scheduling.selectors import SlotsAnswer, public_meeting_type, public_page, slot_days
+from scheduling.selectors import (
+    SlotsAnswer,
+    public_meeting_type,
+    public_page,
+    request_slot_days,
+)
 from sellers.api.fields import CountryCodeField, TimezoneField
 
 MAX_RANGE_DAYS = 31
@@ -121,7 +127,11 @@ class PublicPageApi(PublicApi):
 
 
 class PublicSlotsApi(PublicApi):
-    """Offered slot starts, date by date in the prospect's timezone."""
+    """Offered slot starts, date by date in the prospect's timezone.
+
+    A warm answer never gets here: `scheduling.api.warm.WarmSlotsMiddleware` serves it
+    from the cache by URL. This view computes it and caches it under that URL.
+    """
 
     @extend_schema(
         parameters=[SlotsQuerySerializer],
@@ -129,6 +139,9 @@ class PublicSlotsApi(PublicApi):
         operation_id="public_slots",
     )
     def get(self, request: Request, page: str, meeting_type: str) -> HttpResponse:
+        now = timezone.now()
+        # Read before the meeting type it vouches for (an edit after it retires the entry).
+        pages_token = slot_cache.pages_token()
         try:
             found = public_meeting_type(page, meeting_type)
         except MeetingType.DoesNotExist as exc:
@@ -136,18 +149,25 @@ class PublicSlotsApi(PublicApi):
         query = SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        answer = slot_days(
+        answer = request_slot_days(
+            slots_request_key(request, now.timestamp()),
+            pages_token,
             found,
             params["start"],
             params["end"],
             params["timezone"],
-            now=timezone.now(),
+            now=now,
             country=params["country"],
         )
         return slots_response(request, answer)
 
 
-def slots_response(request: Request, answer: SlotsAnswer) -> HttpResponse:
+def slots_request_key(request: HttpRequest, now: float) -> str:
+    """The slot cache key of a `GET …/slots/` request: its URL, in the minute of `now`."""
+    return slot_cache.request_key(request.path, request.META.get("QUERY_STRING", ""), now)
+
+
+def slots_response(request: HttpRequest, answer: SlotsAnswer) -> HttpResponse:
     """The rendered answer as it is (no re-serialising of cached slots), with its strong
     ETag; 304 with no body when the client already holds it (`If-None-Match`)."""
     response: HttpResponse

@@ -9,20 +9,22 @@ How it stays fast (target: <= 10 ms for 50 sellers x 31 days x 8 busy events a d
   candidate starts once, so a team with the same hours pays for that once;
 - busy time is sorted by start once and never merged or scanned per slot: with the running
   maximum of its ends, one bisection per candidate start tells whether any busy interval
-  overlaps it (see `_free_of_busy`). Every per-element step is map() over C functions.
+  overlaps it (see `_free_of_busy`), all of a seller's at once with numpy. Every other
+  per-element step is map() over C functions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import operator
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict, deque
 from collections.abc import Hashable, Iterable
-from itertools import accumulate, compress, repeat
+from itertools import compress, repeat
 from typing import TypeVar, overload
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from scheduling.engine.clock import EPOCH, LocalClock
 from scheduling.engine.hours import HoursPlan, Spans
@@ -263,15 +265,21 @@ def _free_of_busy(starts: list[Instant], busy: BusyTime, meeting: MeetingRules) 
     b1 + buffer_before > s. With busy sorted by start, the intervals passing the first test
     are a prefix (one bisection finds its length j), and one of them passes the second
     exactly when the largest widened end among the first j does: a running maximum, read
-    at j. No merging of busy time and no Python loop per interval or per start; busy time
-    is widened rather than the starts because a seller has fewer busy intervals than starts.
+    at j. No merging of busy time; busy time is widened rather than the starts because a
+    seller has fewer busy intervals than starts. numpy does the bisections of all the
+    starts at once (`searchsorted`): as one bisect() per start this was ~70 % of the engine.
     """
     if not starts or not busy.starts:
         return starts
     reach = (meeting.duration + meeting.buffer_after) * 60
-    lows = list(map(operator.sub, busy.starts, repeat(reach)))
+    lows = np.array(busy.starts, dtype=np.int64) - reach
     # latest[j]: the largest widened end among the first j intervals (none: no clash).
-    widened_ends = map(operator.add, busy.ends, repeat(meeting.buffer_before * 60))
-    latest = [-math.inf, *accumulate(widened_ends, max)]
-    prefixes = map(bisect_left, repeat(lows), starts)
-    return list(compress(starts, map(operator.le, map(latest.__getitem__, prefixes), starts)))
+    latest = np.empty(len(busy.ends) + 1, dtype=np.int64)
+    latest[0] = _NO_END
+    widened_ends = np.array(busy.ends, dtype=np.int64) + meeting.buffer_before * 60
+    np.maximum.accumulate(widened_ends, out=latest[1:])
+    at = np.array(starts, dtype=np.int64)
+    return list(compress(starts, (latest[np.searchsorted(lows, at)] <= at).tolist()))
+
+
+_NO_END = np.iinfo(np.int64).min

@@ -1,6 +1,7 @@
 """Slot cache version tokens: bumped per seller, after commit too, safe when Redis is down."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test.utils import override_settings
 
@@ -38,7 +39,7 @@ def test_bump_global_changes_only_the_global_token(db):
 def test_an_evicted_token_comes_back_as_a_new_one(db):
     first = slot_cache.versions(["s4"])
 
-    cache.delete("slots:v:s4")
+    cache.delete("slots:t:s4")
 
     assert slot_cache.versions(["s4"])["s4"] != first["s4"]
 
@@ -55,9 +56,7 @@ def test_bump_happens_again_after_commit(db, django_capture_on_commit_callbacks)
 def test_reading_versions_is_one_round_trip_once_they_exist(db, monkeypatch):
     slot_cache.versions(["a", "b", "c"])
     calls = []
-    monkeypatch.setattr(
-        cache, "get_many", lambda keys: calls.append(keys) or {k: "x" for k in keys}
-    )
+    monkeypatch.setattr(cache, "get_many", lambda keys: calls.append(keys) or {k: 1 for k in keys})
 
     slot_cache.versions(["a", "b", "c"])
 
@@ -68,6 +67,9 @@ def test_cache_down_reads_none_and_bumps_quietly(db):
     with override_settings(CACHES=DEAD_REDIS):
         assert slot_cache.versions(["s6"]) is None
         assert slot_cache.cached_answer("k") is None
+        assert slot_cache.request_answer("k") is None
+        slot_cache.put_request_answer("k", {"s6": 1}, "answer")
+        slot_cache.bump_pages()
         slot_cache.bump_roster()
         slot_cache.bump_sellers(["s6"])
         slot_cache.bump_global()
@@ -86,19 +88,85 @@ def test_response_key_is_stable_and_order_free(parts):
 def test_cached_answer_is_served_while_every_token_it_was_computed_under_holds(db):
     tokens = slot_cache.versions(["s7", "s8"])
     slot_cache.put_answer("slots:r:test-answer", tokens, (b"{}", '"e"'))
-    assert slot_cache.cached_answer("slots:r:test-answer") == (b"{}", '"e"')
+    assert slot_cache.cached_answer("slots:r:test-answer") == (tokens, (b"{}", '"e"'))
 
     slot_cache.bump_sellers(["s9"])  # a seller the answer does not involve
-    assert slot_cache.cached_answer("slots:r:test-answer") == (b"{}", '"e"')
+    assert slot_cache.cached_answer("slots:r:test-answer") == (tokens, (b"{}", '"e"'))
 
     slot_cache.bump_sellers(["s8"])
     assert slot_cache.cached_answer("slots:r:test-answer") is None
 
 
 def test_a_roster_bump_retires_every_cached_answer(db):
-    slot_cache.put_answer("slots:r:test-roster", slot_cache.versions(["s10"]), "answer")
-    assert slot_cache.cached_answer("slots:r:test-roster") == "answer"
+    tokens = slot_cache.versions(["s10"])
+    slot_cache.put_answer("slots:r:test-roster", tokens, "answer")
+    assert slot_cache.cached_answer("slots:r:test-roster") == (tokens, "answer")
 
     slot_cache.bump_roster()
 
     assert slot_cache.cached_answer("slots:r:test-roster") is None
+
+
+# SCRIPT FLUSH reaches every xdist worker's Redis database: these two run on one worker.
+@pytest.mark.xdist_group("redis_scripts")
+def test_request_answer_on_redis_is_one_round_trip_whatever_the_team(db, monkeypatch):
+    from django_redis import get_redis_connection
+
+    key = slot_cache.request_key("/p/t/slots/", "team=200", 0)
+    sellers = [f"s-many-{n}" for n in range(200)]
+    slot_cache.put_request_answer(key, slot_cache.versions(sellers), {"body": b"x" * 8000})
+    client = get_redis_connection("default")
+    commands = []
+    execute = client.execute_command
+    monkeypatch.setattr(
+        client, "execute_command", lambda *args, **kw: commands.append(args) or execute(*args, **kw)
+    )
+
+    assert slot_cache.request_answer(key) == {"body": b"x" * 8000}
+    assert [command[0] for command in commands] == ["EVALSHA"]
+
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.mark.parametrize("caches", [None, LOCMEM], ids=["redis", "locmem"])
+@pytest.mark.parametrize("bump", ["seller", "global", "roster", "pages", "evicted"])
+def test_request_answer_is_retired_by_any_of_its_tokens(db, bump, caches):
+    with override_settings(CACHES=caches or settings.CACHES):
+        key = slot_cache.request_key("/p/t/slots/", f"bump={bump}", 0)
+        slot_cache.put_request_answer(key, slot_cache.versions(["s13", "s14"]), "answer")
+        slot_cache.bump_sellers(["s15"])  # a seller the answer does not involve
+        assert slot_cache.request_answer(key) == "answer"
+
+        if bump == "seller":
+            slot_cache.bump_sellers(["s14"])
+        elif bump == "global":
+            slot_cache.bump_global()
+        elif bump == "roster":
+            slot_cache.bump_roster()
+        elif bump == "pages":
+            slot_cache.bump_pages()
+        else:
+            cache.delete("slots:t:s13")
+
+        assert slot_cache.request_answer(key) is None
+
+
+@pytest.mark.xdist_group("redis_scripts")
+def test_request_answer_survives_a_redis_that_forgot_the_script(db):
+    from django_redis import get_redis_connection
+
+    key = slot_cache.request_key("/p/t/slots/", "flushed-scripts", 0)
+    slot_cache.put_request_answer(key, slot_cache.versions(["s16"]), "answer")
+    get_redis_connection("default").script_flush()
+
+    assert slot_cache.request_answer(key) == "answer"
+
+
+def test_request_key_is_per_url_and_per_minute():
+    key = slot_cache.request_key("/a/slots/", "start=1", 120)
+
+    assert key == slot_cache.request_key("/a/slots/", "start=1", 179)
+    assert key != slot_cache.request_key("/a/slots/", "start=1", 180)
+    assert key != slot_cache.request_key("/a/slots/", "start=2", 120)
+    assert key != slot_cache.request_key("/b/slots/", "start=1", 120)

@@ -235,3 +235,46 @@ def test_offered_slots_query_count_is_constant(size):
     # 4 Mondays and 5 Tuesdays less the blocked Dec 8, 16 starts each (09:00–17:00 New York),
     # less the booked 10:00 on Dec 7 and the busy 10:00–11:00 on Dec 14.
     assert len(slots) == 8 * 16 - 1 - 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_calendars_grouped_in_postgresql_equal_the_row_by_row_reading(seed, monkeypatch):
+    """PostgreSQL groups busy and booked time per seller (arrays); other databases read row
+    by row. Both readings of the same rows give the same calendars."""
+    import random
+
+    rng = random.Random(seed)
+    sellers = [SellerFactory() for _ in range(3)]
+    meeting = MeetingTypeFactory(
+        page=team_page(sellers), buffer_before=10, buffer_after=5, weekly_limit=9
+    )
+    other_type = MeetingTypeFactory(page=meeting.page, buffer_before=0)
+    statuses = ["confirmed", "held", "cancelled", "completed", "no_show"]
+    for seller in sellers[:2]:  # the third has no rows at all
+        for hour in rng.sample(range(24 * 20), 25):  # distinct hours: no overlap
+            BookingFactory(
+                meeting_type=rng.choice([meeting, other_type]),
+                seller=seller,
+                start=utc(2026, 12, 1) + dt.timedelta(hours=hour),
+                status=rng.choice(statuses),
+            )
+        for _ in range(25):
+            start = utc(2026, 12, 1) + dt.timedelta(seconds=rng.randrange(20 * 86400) + 0.25)
+            BusyIntervalFactory(
+                seller=seller, start=start, end=start + dt.timedelta(minutes=rng.choice([1, 45]))
+            )
+    window = (utc(2026, 12, 7), utc(2026, 12, 14))
+
+    def read() -> list:
+        calendars = seller_calendars(meeting, sellers, *window)
+        return [(c, sorted(c.counted_starts)) for c in calendars]
+
+    grouped = read()
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # the row-by-row reading
+    by_rows = read()
+
+    assert [(c.busy, c.seller_id, starts) for c, starts in grouped] == [
+        (c.busy, c.seller_id, starts) for c, starts in by_rows
+    ]
+    assert sum(len(c.busy) for c, _ in grouped) > 0
+    assert sum(len(starts) for _, starts in grouped) > 0

@@ -523,7 +523,7 @@ def test_slots_cache_never_serves_a_slot_taken_by_a_new_booking(api_client, lima
     assert "2026-12-07T09:00:00-05:00" in first["2026-12-07"]
     with CaptureQueriesContext(connection) as warm:
         assert days_of(api_client.get(slots_url(lima_meeting), params)) == first
-    assert len(warm) == 1  # the meeting type; the answer came from the cache
+    assert len(warm) == 0  # the answer came from the cache, found by its URL
 
     BookingFactory(meeting_type=lima_meeting, start=utc(2026, 12, 7, 14))  # 09:00 Lima
 
@@ -593,7 +593,7 @@ def test_slots_answer_carries_a_strong_etag_and_a_match_gives_304(api_client, li
         with CaptureQueriesContext(connection) as queries:
             again = api_client.get(url, params, HTTP_IF_NONE_MATCH=header)
         assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
-        assert len(queries) == 1  # the meeting type
+        assert len(queries) == 0
     assert api_client.get(url, params, HTTP_IF_NONE_MATCH='"other"').content == first.content
 
     BookingFactory(meeting_type=lima_meeting, start=utc(2026, 12, 7, 14))  # 09:00 Lima
@@ -616,7 +616,7 @@ def test_slots_warm_team_answer_is_one_query_and_follows_calendar_status(api_cli
     ]
     with CaptureQueriesContext(connection) as warm:
         api_client.get(slots_url(meeting), params)
-    assert len(warm) == 1  # the meeting type: the eligible sellers came with the answer
+    assert len(warm) == 0  # the eligible sellers and the meeting type came with the answer
 
     broken.status = "active"  # reconnected: ben is eligible again
     broken.save()
@@ -685,3 +685,73 @@ def test_slots_query_count_is_the_same_for_1_and_20_sellers(api_client):
 
     assert counts[0] == counts[1]
     assert counts[1] <= 6
+
+
+# --- the warm path (scheduling.api.warm) ------------------------------------------------
+
+
+@time_machine.travel(utc(2026, 12, 1), tick=False)
+def test_slots_warm_answer_has_the_headers_of_the_computed_one(api_client, lima_meeting):
+    params = {"start": "2026-12-07", "end": "2026-12-07", "timezone": "America/Lima"}
+    cold = get_slots(api_client, lima_meeting, **params)
+    with CaptureQueriesContext(connection) as queries:
+        warm = api_client.get(slots_url(lima_meeting), params, HTTP_X_REQUEST_ID="warm-1")
+
+    assert len(queries) == 0
+    assert (warm.status_code, warm.content) == (200, cold.content)
+    assert warm["X-Request-ID"] == "warm-1"
+    assert {name: warm[name] for name, _ in cold.items() if name != "X-Request-ID"} == {
+        name: value for name, value in cold.items() if name != "X-Request-ID"
+    }
+    assert sorted(name for name, _ in warm.items()) == sorted(name for name, _ in cold.items())
+
+
+@time_machine.travel(utc(2026, 12, 1), tick=False)
+@pytest.mark.parametrize("change", ["duration", "inactive_type", "inactive_page"])
+def test_slots_warm_answer_follows_page_and_meeting_type_edits(api_client, lima_meeting, change):
+    params = {"start": "2026-12-07", "end": "2026-12-07", "timezone": "America/Lima"}
+    assert len(days_of(get_slots(api_client, lima_meeting, **params))["2026-12-07"]) == 6
+
+    if change == "duration":
+        lima_meeting.duration = 60
+        lima_meeting.save()
+    elif change == "inactive_type":
+        lima_meeting.is_active = False
+        lima_meeting.save()
+    else:
+        lima_meeting.page.is_active = False
+        lima_meeting.page.save()
+    again = get_slots(api_client, lima_meeting, **params)
+
+    if change == "duration":
+        assert (again.json()["duration"], len(days_of(again)["2026-12-07"])) == (60, 5)
+    else:
+        assert again.status_code == 404
+
+
+@time_machine.travel(utc(2026, 12, 1), tick=False)
+def test_slots_warm_path_leaves_other_requests_to_the_view(api_client, lima_meeting):
+    params = {"start": "2026-12-07", "end": "2026-12-07", "timezone": "America/Lima"}
+    first = get_slots(api_client, lima_meeting, **params)
+
+    unacceptable = api_client.get(slots_url(lima_meeting), params, HTTP_ACCEPT="image/png")
+    assert unacceptable.status_code == 406
+    with CaptureQueriesContext(connection) as queries:
+        head = api_client.head(slots_url(lima_meeting), params)
+    assert (head.status_code, head["ETag"], len(queries) > 0) == (200, first["ETag"], True)
+    bad = get_slots(api_client, lima_meeting, start="2026-12-07", timezone="America/Lima")
+    assert bad.status_code == 400
+
+
+@time_machine.travel(utc(2026, 12, 1), tick=False)
+def test_slots_throttle_counts_a_warm_and_a_cold_request_once(api_client, lima_meeting, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "public": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    params = {"start": "2026-12-07", "end": "2026-12-07", "timezone": "America/Lima"}
+
+    url = slots_url(lima_meeting)
+    answers = [api_client.get(url, params, REMOTE_ADDR="10.9.0.1") for _ in range(4)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert answers[3].json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(answers[3]["Retry-After"]) <= 60
