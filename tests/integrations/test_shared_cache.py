@@ -48,6 +48,8 @@ def every_redis_caller() -> None:
     assert slot_cache.get("slots:r:x") is None
     slot_cache.put("slots:r:x", 1)
     slot_cache.bump_sellers(["s1"])
+    assert slot_cache.request_answer("slots:q:x") is None  # the warm path
+    slot_cache.put_request_answer("slots:q:x", {"s1": 1}, b"{}")
     lock = locks.Lock(key=locks.lock_key("s1", START), owner="a")
     assert locks.try_acquire(lock) is True
     assert lock.backend == "db"  # the SlotLock table took Redis's place
