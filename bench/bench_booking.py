@@ -20,6 +20,7 @@ Beyond PostgreSQL's 100 connections: `DB_POOL_MAX_SIZE=20 … --racers 100` runs
 race through a psycopg pool of 20 (threads wait for a connection instead of failing).
 
 Run: .venv/bin/python bench/bench_booking.py [--count 200] [--racers 100] [--procs 24]
+     [--latency-only] [--show-queries]   (queries per booking by kind; one booking's statements)
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/meetroute_bench_booking,
 created and migrated when missing) and REDIS_URL (default redis://127.0.0.1:6379/13).
 """
@@ -31,6 +32,7 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
+import re
 import statistics
 import sys
 import threading
@@ -141,22 +143,60 @@ def ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-def latency(count: int) -> None:
-    from django.db import connection, reset_queries
+#: The table a statement reads or writes (the first after FROM, INTO or UPDATE).
+TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
+
+#: Or, for a SELECT of no table, the function it calls (``pg_advisory_xact_lock``).
+FUNCTION = re.compile(r"^SELECT\s+(\w+)\(", re.IGNORECASE)
+
+
+#: A write inside a data-modifying WITH (``config.sqlbatch``).
+WRITE = re.compile(r'(?<!DO )\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+def query_kind(sql: str) -> str:
+    """A short name for a statement: its verb and main table, e.g. ``INSERT
+    bookings_booking``, ``SELECT FOR UPDATE sellers_seller``, ``SAVEPOINT``; a WITH lists
+    the writes it carries."""
+    verb = sql.split(None, 1)[0].upper()
+    if verb == "WITH":
+        writes = [f"{m.group(1).split()[0].upper()} {m.group(2)}" for m in WRITE.finditer(sql)]
+        return "WITH " + " + ".join(writes)
+    if verb not in {"SELECT", "INSERT", "UPDATE", "DELETE"}:
+        return verb
+    if verb == "SELECT" and sql.rstrip().upper().endswith(("FOR UPDATE", "FOR NO KEY UPDATE")):
+        verb = "SELECT FOR UPDATE"
+    outer = [m for m in TABLE.finditer(sql) if _depth(sql, m.start()) == 0]
+    table = outer[0] if outer else FUNCTION.search(sql)
+    return f"{verb} {table.group(1)}" if table else sql[:60]
+
+
+def _depth(sql: str, at: int) -> int:
+    """How many parentheses are open at ``at`` (0: the statement's own clause)."""
+    return sql.count("(", 0, at) - sql.count(")", 0, at)
+
+
+def latency(count: int, show_queries: bool = False) -> None:
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     url = build("latency")
     client = Client()
     times, queries, statuses = [], [], Counter()
+    kinds: Counter[str] = Counter()
     for n, start in enumerate(slot_starts(count)):
-        connection.force_debug_cursor = True
-        reset_queries()
-        began = time.perf_counter()
-        response = client.post(url, payload(start, n), content_type="application/json")
-        times.append(time.perf_counter() - began)
-        queries.append(len(connection.queries))
-        connection.force_debug_cursor = False
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            response = client.post(url, payload(start, n), content_type="application/json")
+            times.append(time.perf_counter() - began)
+        queries.append(len(captured))
+        kinds.update(query_kind(q["sql"]) for q in captured.captured_queries)
         statuses[response.status_code] += 1
+        if show_queries and n == count // 2:
+            print(f"queries of booking {n}:")
+            for number, query in enumerate(captured.captured_queries, start=1):
+                print(f"  {number:2} {query['sql'][:240]}")
     times.sort()
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
     print(
@@ -168,6 +208,9 @@ def latency(count: int) -> None:
 
     jobs = SyncJob.objects.filter(booking__seller__slug__startswith=PREFIX).count()
     print(f"  outbox rows written: {jobs} ({jobs / max(1, statuses[201]):.1f} per booking)")
+    print("  queries per booking by kind (mean):")
+    for kind, total in sorted(kinds.items(), key=lambda item: (-item[1], item[0])):
+        print(f"    {total / count:5.2f}  {kind}")
 
 
 def thread_race(racers: int, label: str, tag: str) -> None:
@@ -275,6 +318,12 @@ def main() -> int:
     parser.add_argument("--racers", type=int, default=50)
     parser.add_argument("--procs", type=int, default=24)
     parser.add_argument("--unreachable-redis", default="redis://127.0.0.1:1/0")
+    parser.add_argument(
+        "--show-queries", action="store_true", help="print the statements of one booking"
+    )
+    parser.add_argument(
+        "--latency-only", action="store_true", help="skip the races (query counts, timings)"
+    )
     args = parser.parse_args()
     django_env.setup_django()
     from django.test import override_settings
@@ -284,7 +333,9 @@ def main() -> int:
     now = dt.datetime.now(dt.UTC)
     print(f"PostgreSQL + Redis, {os.cpu_count()} cores, {now:%Y-%m-%d %H:%M} UTC")
     try:
-        latency(args.count)
+        latency(args.count, show_queries=args.show_queries)
+        if args.latency_only:
+            return 0
         thread_race(args.racers, "race, threads", "threads")
         dead = {
             "default": {

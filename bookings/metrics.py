@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from bookings.models import MEETING_STATUSES, Booking, BookingEvent, BookingStatus
+from config import sqlbatch
 from sellers.models import Seller, SellerMetric
 
 COUNTERS = ("bookings", "cancelled", "rescheduled", "completed", "no_show", "deals_won")
@@ -49,20 +50,20 @@ def count(*, booking: Booking, counter: str, delta: int = 1) -> None:
 
 def _upsert(seller_id: object, country: str, day: dt.date, counter: str, delta: int) -> None:
     """One statement: insert the row or add to it (PostgreSQL and SQLite both speak
-    ``INSERT … ON CONFLICT … DO UPDATE``), atomic under concurrent callers."""
+    ``INSERT … ON CONFLICT … DO UPDATE``), atomic under concurrent callers; queued inside
+    ``sqlbatch.collecting()``."""
     table = SellerMetric._meta.db_table
     others = ", ".join(c for c in COUNTERS if c != counter)
     zeros = ", ".join("0" for c in COUNTERS if c != counter)
     field = SellerMetric._meta.get_field("seller")
     seller_value = field.get_db_prep_value(seller_id, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (seller_id, country, date, {counter}, {others}) "  # noqa: S608
-            f"VALUES (%s, %s, %s, %s, {zeros}) "
-            f"ON CONFLICT (seller_id, country, date) "
-            f"DO UPDATE SET {counter} = {table}.{counter} + excluded.{counter}",
-            [seller_value, country, day, delta],
-        )
+    sqlbatch.execute(
+        f"INSERT INTO {table} (seller_id, country, date, {counter}, {others}) "  # noqa: S608
+        f"VALUES (%s, %s, %s, %s, {zeros}) "
+        f"ON CONFLICT (seller_id, country, date) "
+        f"DO UPDATE SET {counter} = {table}.{counter} + excluded.{counter}",
+        [seller_value, country, day, delta],
+    )
 
 
 Key = tuple[str, str, dt.date]

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from config import sqlbatch
 from routing import hooks, scoring
 from routing.models import RoutingDecision, RoutingRule, RoutingState
 from routing.rules import RuleSpec, first_matching
@@ -295,18 +296,20 @@ def with_conversion(
     return [dataclasses.replace(c, conversion=rates.get(c.seller_id)) for c in candidates]
 
 
+def calendar_broken_members(team_id: Any) -> QuerySet[Seller]:
+    """The active members of a team whose calendar connection is broken (``eligible_sellers``
+    and ``rule_pool`` leave them out)."""
+    return Seller.objects.filter(
+        memberships__team_id=team_id, is_active=True, calendars__status="broken"
+    )
+
+
 def calendar_broken_note(pool: Pool) -> str:
-    """Who of a team pool was left out because their calendar connection is broken
-    (``eligible_sellers`` and ``rule_pool`` exclude them), for the decision. 1 query."""
+    """Who of a team pool was left out because their calendar connection is broken, for the
+    decision. 1 query."""
     if pool.team_id is None:
         return ""
-    names = sorted(
-        set(
-            Seller.objects.filter(
-                memberships__team_id=pool.team_id, is_active=True, calendars__status="broken"
-            ).values_list("name", flat=True)
-        )
-    )
+    names = sorted(set(calendar_broken_members(pool.team_id).values_list("name", flat=True)))
     return f"left out, calendar broken: {', '.join(names)}" if names else ""
 
 
@@ -317,10 +320,14 @@ def record_assignment(
     seller_id: Any,
     note: str = "",
     now: dt.datetime | None = None,
+    calendars_broken: bool | None = None,
 ) -> RoutingDecision:
     """Store why ``seller_id`` got the booking and advance the seller's
     ``last_assigned_at`` (the round-robin cursor moved in ``take_turn``). Runs inside the
-    booking's transaction. Not idempotent: one call per assignment."""
+    booking's transaction; both writes are queued inside ``sqlbatch.collecting()`` (the
+    booking may point at the decision before it is written: the key is checked at commit).
+    ``calendars_broken`` False: the caller knows nobody of the pool's team has a broken
+    calendar (no query for the note). Not idempotent: one call per assignment."""
     now = now or timezone.now()
     reason = choice.reason
     if str(seller_id) != choice.winner:
@@ -329,9 +336,9 @@ def record_assignment(
         reason = f"rule “{pool.rule.name}”: {reason}"
     if note:
         reason = f"{reason} ({note})"
-    if left_out := calendar_broken_note(pool):
+    if calendars_broken is not False and (left_out := calendar_broken_note(pool)):
         reason = f"{reason}; {left_out}"
-    decision = RoutingDecision.objects.create(
+    decision = RoutingDecision(
         page=pool.page,
         strategy=pool.strategy,
         rule=pool.rule,
@@ -342,6 +349,7 @@ def record_assignment(
         chosen_id=seller_id,
         reason=reason[:500],
     )
+    sqlbatch.insert(RoutingDecision, [decision])
     # update(): last_assigned_at does not change anyone's slots, no cache bump needed.
-    Seller.objects.filter(pk=seller_id).update(last_assigned_at=now)
+    sqlbatch.update(Seller.objects.filter(pk=seller_id), last_assigned_at=now)
     return decision

@@ -5,6 +5,7 @@ from django.conf import settings
 from bookings.models import Booking
 from bookings.outbox.models import SyncJob
 from integrations.calendar import service_account
+from sellers.models import Seller
 
 Target = SyncJob.Target
 
@@ -12,7 +13,7 @@ Target = SyncJob.Target
 def targets_for(booking: Booking) -> list[str]:
     targets: list[str] = [Target.EMAIL]
     # The shared company calendar (service account) takes every seller's meetings.
-    if service_account.enabled() or booking.seller.calendars.filter(status="active").exists():
+    if service_account.enabled() or _calendar_active(booking.seller):
         targets.append(Target.CALENDAR)
     if _video_configured(booking.location_type):
         targets.append(Target.VIDEO)
@@ -23,6 +24,15 @@ def targets_for(booking: Booking) -> list[str]:
     if booking.phone and settings.TWILIO_ACCOUNT_SID:
         targets.append(Target.SMS)
     return targets
+
+
+def _calendar_active(seller: Seller) -> bool:
+    """Whether the seller has an active calendar connection: read along the booking path's
+    row lock (the ``calendar_active`` annotation, ``bookings.services.common``), else asked."""
+    known = getattr(seller, "calendar_active", None)
+    if known is not None:
+        return bool(known)
+    return seller.calendars.filter(status="active").exists()
 
 
 def _video_configured(location_type: str) -> bool:

@@ -22,6 +22,7 @@ from bookings.outbox.models import SyncJob
 from bookings.outbox.payload import carried_payload, seal
 from bookings.outbox.tasks import run_sync_job
 from bookings.outbox.worker import flag_of
+from config import sqlbatch
 
 Status = SyncJob.Status
 logger = logging.getLogger(__name__)
@@ -34,13 +35,16 @@ def enqueue_booking_sync(
     action: str,
     payload: dict | None = None,
     only: Collection[str] | None = None,
+    new_booking: bool = False,
 ) -> list[SyncJob]:
     """Record one pending job per enabled target for ``action`` (create, update, cancel);
     ``only`` narrows the targets (those not enabled still get none).
 
     Must run inside the transaction that changed the booking. Idempotent: a pending job for
     the same booking, target and action is reused (``payload`` is merged into it). Workers
-    are poked after commit.
+    are poked after commit. ``new_booking``: the booking was inserted in this transaction,
+    so no job of it can be waiting: one INSERT (queued inside ``sqlbatch.collecting()``),
+    nothing read back.
 
     ``payload`` is what the handlers cannot read from the booking later, e.g.
     ``{"manage_url": …}``: only the manage token's hash is stored, so the link with the
@@ -63,6 +67,10 @@ def enqueue_booking_sync(
     ]
     if not wanted:
         return []
+    if new_booking:
+        sqlbatch.insert(SyncJob, wanted)
+        _poke_workers([str(job.id) for job in wanted])
+        return wanted
     # One INSERT … ON CONFLICT DO NOTHING (the partial unique constraint on pending jobs)
     # and one read of what is pending now: rows with our new ids were inserted, the others
     # were waiting already.

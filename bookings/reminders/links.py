@@ -11,10 +11,12 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
+from django.db.models.constants import OnConflict
 from django.urls import reverse
 
 from bookings.models import Booking, ManageLink
 from bookings.tokens import hash_token
+from config import sqlbatch
 
 OUTCOME_SALT = "bookings.reminders.outcome"
 OUTCOMES = ("completed", "no_show")
@@ -36,12 +38,17 @@ def short_url(booking_id: UUID) -> str:
 def remember_manage_link(booking: Booking, url: str) -> None:
     """Keep the manage link the booking service announced (the plaintext token exists only
     in that call), encrypted, for later reminders. A change without a link (a staff
-    reschedule) keeps the stored one: the token is the same."""
+    reschedule) keeps the stored one: the token is the same. One upsert (queued inside
+    ``sqlbatch.collecting()``)."""
     if not url:
         return
-    ManageLink.objects.update_or_create(
-        booking=booking,
-        defaults={"url": url, "code_hash": hash_token(short_code(booking.pk))},
+    link = ManageLink(booking=booking, url=url, code_hash=hash_token(short_code(booking.pk)))
+    sqlbatch.insert(
+        ManageLink,
+        [link],
+        on_conflict=OnConflict.UPDATE,
+        unique_fields=["booking"],
+        update_fields=["url", "code_hash"],
     )
 
 

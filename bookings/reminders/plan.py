@@ -8,12 +8,14 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from bookings.changes import BookingChange
 from bookings.models import Booking, BookingStatus, Reminder
 from bookings.reminders import links
 from bookings.reminders.quiet import QuietHours, adjust
+from config import sqlbatch
 
 Kind, Channel, Recipient, Status = (
     Reminder.Kind,
@@ -51,12 +53,13 @@ def withdraw(booking: Booking, *, reason: str, kinds: list[str] | None = None) -
 
 
 def plan(booking: Booking, *, now: dt.datetime | None = None) -> list[Reminder]:
-    """Write the booking's reminders for its current time and ``sequence``; idempotent."""
+    """Write the booking's reminders for its current time and ``sequence`` (one statement,
+    queued inside ``sqlbatch.collecting()``); idempotent."""
     now = now or timezone.now()
     rows = [
         row for row in _wanted(booking, now) if row.status == Status.SKIPPED or row.due_at > now
     ]
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    sqlbatch.insert(Reminder, rows, on_conflict=OnConflict.IGNORE)
     return rows
 
 

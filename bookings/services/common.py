@@ -16,10 +16,11 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists, OuterRef, Q
 
 from bookings import locks
 from bookings.models import BLOCKING_STATUSES, COUNTED_STATUSES, Booking, BookingEvent
+from config import sqlbatch
 from config.errors import DomainError, Invalid
 from routing import services as routing
 from routing.models import RoutingDecision
@@ -109,15 +110,19 @@ class Claim:
 
     ``moving``: the booking being moved, whose own time and calendar event do not count
     against it. ``check_limits`` False (a staff override) skips the daily/weekly limits,
-    never the overlap checks. ``with_calendar``: the sellers worth a live calendar check.
+    never the overlap checks. ``live_check``: ask the calendar of a seller who has one
+    (the row lock reads whether they do). ``one_statement``: the routing decision and
+    what ``write`` writes after the booking row go out as one statement
+    (``config.sqlbatch``): only for writes whose rows do not depend on each other.
     """
 
     meeting_type: MeetingType
     slot: Slot
     write: Write
-    with_calendar: frozenset[Any]
+    live_check: bool = True
     moving: Booking | None = None
     check_limits: bool = True
+    one_statement: bool = False
 
 
 class _Busy(Exception):
@@ -242,16 +247,6 @@ def unblocked_sellers(sellers: Sequence[Seller], slot: Slot) -> list[Seller]:
     return free
 
 
-def sellers_with_calendars(sellers: Sequence[Seller]) -> set[Any]:
-    """Ids of the sellers with any calendar connection (1 query): only they need the live
-    check, which costs several queries even when it has nothing to ask."""
-    return set(
-        CalendarConnection.objects.filter(seller__in=list(sellers)).values_list(
-            "seller_id", flat=True
-        )
-    )
-
-
 def live_calendar_check(
     seller: Seller,
     start: dt.datetime,
@@ -333,13 +328,17 @@ def _assign_in_order(
     sellers = {str(s.pk): s for s in pool.sellers}
     order = [sid for sid in choice.order if sid in sellers][:MAX_CANDIDATES]
 
-    def decide(sid: str) -> RoutingDecision | None:
+    def decide(locked: Seller) -> RoutingDecision | None:
         if turn is not None:
-            routing.settle_turn(turn, sid)
+            routing.settle_turn(turn, locked.pk)
         if not record:
             return None
         return routing.record_assignment(
-            pool=pool, choice=choice, seller_id=sellers[sid].pk, note=note
+            pool=pool,
+            choice=choice,
+            seller_id=locked.pk,
+            note=note,
+            calendars_broken=getattr(locked, "team_calendar_broken", None),
         )
 
     with ExitStack() as held, transaction.atomic():
@@ -352,7 +351,7 @@ def _assign_in_order(
             lock = held.enter_context(locks.slot_lock(seller.pk, claim.slot.start, wait_s=wait_s))
             if not lock.acquired:
                 return True
-            return _attempt(seller, claim, lambda: decide(sid))
+            return _attempt(seller, claim, decide, team_id=pool.team_id if record else None)
 
         contended = []
         for sid in order:
@@ -368,14 +367,16 @@ def _assign_in_order(
         raise slot_taken()
 
 
-def _attempt(
-    seller: Seller, claim: Claim, decide: Callable[[], RoutingDecision | None]
-) -> Booking | bool:
+#: Decides the routing for the locked seller (and records it): the decision, or None.
+Decide = Callable[[Seller], RoutingDecision | None]
+
+
+def _attempt(seller: Seller, claim: Claim, decide: Decide, *, team_id: Any) -> Booking | bool:
     """``_claim`` in a savepoint: the booking, or False when the seller turned out busy
     (the re-check, the live check or the exclusion constraint said so)."""
     try:
         with transaction.atomic():
-            return _claim(seller, claim, decide)
+            return _claim(seller, claim, decide, team_id)
     except _Busy:
         return False
     except IntegrityError as exc:
@@ -386,12 +387,12 @@ def _attempt(
         raise
 
 
-def _claim(seller: Seller, claim: Claim, decide: Callable[[], RoutingDecision | None]) -> Booking:
+def _claim(seller: Seller, claim: Claim, decide: Decide, team_id: Any) -> Booking:
     """Row-lock the seller, re-check, ask their calendar, then write. The row lock
     serialises what the exclusion constraint cannot say (daily/weekly limits): one booking
     of this seller at a time from here on."""
     slot, moving = claim.slot, claim.moving
-    locked = Seller.objects.select_for_update().get(pk=seller.pk)
+    locked = _lock_seller(seller.pk, team_id)
     if not seller_is_free(
         seller=locked,
         meeting_type=claim.meeting_type,
@@ -401,18 +402,40 @@ def _claim(seller: Seller, claim: Claim, decide: Callable[[], RoutingDecision | 
     ):
         raise _Busy
     skipped = ""
-    if locked.pk in claim.with_calendar:
+    if claim.live_check and getattr(locked, "has_calendar", True):
         own_event = [(moving.start, moving.end)] if moving and moving.seller_id == locked.pk else []
         live, skipped = live_calendar_check(
             locked, slot.blocked_start, slot.blocked_end, ignore=own_event
         )
         if live is False:
             raise _Busy
-    booking = claim.write(locked, decide())
+    if claim.one_statement:
+        with sqlbatch.collecting():
+            booking = claim.write(locked, decide(locked))
+    else:
+        booking = claim.write(locked, decide(locked))
     if skipped:  # written on the database's word alone: say so
         add_event(booking, BookingEvent.Kind.RECHECK_SKIPPED, "system", reason=skipped)
     return booking
 
 
-def add_event(booking: Booking, kind: str, actor: str, **data: Any) -> BookingEvent:
-    return BookingEvent.objects.create(booking=booking, kind=kind, actor=actor[:100], data=data)
+def _lock_seller(seller_id: Any, team_id: Any) -> Seller:
+    """The seller's row, locked until the transaction ends, read with what the rest of the
+    claim would otherwise ask in queries of its own (none of it depends on the lock):
+    ``has_calendar`` (any connection: worth a live check), ``calendar_active`` (the outbox's
+    calendar target, ``bookings.outbox.registry``) and, for a team, ``team_calendar_broken``
+    (whether the routing decision needs its note of who was left out)."""
+    connections = CalendarConnection.objects.filter(seller=OuterRef("pk"))
+    facts = {
+        "has_calendar": Exists(connections),
+        "calendar_active": Exists(connections.filter(status="active")),
+    }
+    if team_id is not None:
+        facts["team_calendar_broken"] = Exists(routing.calendar_broken_members(team_id))
+    return Seller.objects.select_for_update().annotate(**facts).get(pk=seller_id)
+
+
+def add_event(booking: Booking, kind: str, actor: str, **data: Any) -> None:
+    """Write one event of the booking (queued inside ``sqlbatch.collecting()``)."""
+    event = BookingEvent(booking=booking, kind=kind, actor=actor[:100], data=data)
+    sqlbatch.insert(BookingEvent, [event])

@@ -29,7 +29,6 @@ from bookings.services.common import (
     add_event,
     assign,
     free_sellers,
-    sellers_with_calendars,
     unblocked_sellers,
 )
 from bookings.validation import BookingRequest, check_start_time, clean_request
@@ -208,13 +207,18 @@ def _confirm_by(source: str, actor: Actor, now: dt.datetime) -> dt.datetime | No
     return now + dt.timedelta(minutes=settings.BOOKING_CONFIRMATION_MINUTES)
 
 
-def make_it_count(booking: Booking, *, token: str, actor: str) -> None:
+def make_it_count(
+    booking: Booking, *, token: str, actor: str, new_booking: bool = False
+) -> None:
     """What makes a booking a meeting, in its transaction: the seller's metric, the outbox
     jobs (calendar, video, CRM, the emails with the manage link) and the ``created``
-    announcement (reminders, webhooks)."""
+    announcement (reminders, webhooks). ``new_booking``: inserted in this transaction
+    (``enqueue_booking_sync`` reads nothing back)."""
     url = tokens.manage_url(token)
     metrics.count(booking=booking, counter="bookings")
-    enqueue_booking_sync(booking=booking, action="create", payload={"manage_url": url})
+    enqueue_booking_sync(
+        booking=booking, action="create", payload={"manage_url": url}, new_booking=new_booking
+    )
     announce(BookingChange(booking, "created", actor, manage_url=url))
 
 
@@ -316,7 +320,7 @@ def _assign(
         meeting_type=meeting_type,
         slot=slot,
         write=write,
-        with_calendar=frozenset(sellers_with_calendars(free)),
+        one_statement=True,
         check_limits=not rules.outside_hours,
     )
 
@@ -396,9 +400,10 @@ def _writer(
                 action=SyncJob.Action.CONFIRM,
                 payload={"manage_url": tokens.manage_url(token)},
                 only={SyncJob.Target.EMAIL},
+                new_booking=True,
             )
         else:
-            make_it_count(booking, token=token, actor=actor)
+            make_it_count(booking, token=token, actor=actor, new_booking=True)
         return booking
 
     return insert

@@ -70,7 +70,7 @@ def place_hold(
     pool = routing.Pool(
         key=f"seller:{seller.pk}", strategy=Fixed.name, sellers=[seller], page=meeting_type.page
     )
-    claim = Claim(meeting_type=meeting_type, slot=slot, write=write, with_calendar=frozenset())
+    claim = Claim(meeting_type=meeting_type, slot=slot, write=write, live_check=False)
     stats = routing.candidate_stats([seller], now=now, with_arrival=False)
     hold, _ = assign(pool=pool, candidates=stats, country="", claim=claim, record=False)
     return hold

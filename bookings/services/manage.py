@@ -25,7 +25,6 @@ from bookings.services.common import (
     add_event,
     assign,
     free_sellers,
-    sellers_with_calendars,
     signed_in,
     slot_taken,
 )
@@ -179,7 +178,6 @@ def reschedule_booking(
         meeting_type=meeting_type,
         slot=slot,
         write=_mover(booking, slot, zone, actor_label(actor, "prospect"), manage_token),
-        with_calendar=frozenset(sellers_with_calendars(free)),
         moving=booking,
     )
     return _move(booking, pool, free, claim, now)
