@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Model, QuerySet
@@ -75,7 +75,6 @@ def insert(
     if objs[0].pk is None:
         fields.remove(opts.pk)
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="insert")
         obj._state.adding, obj._state.db = False, connection.alias
     query = InsertQuery(
         model,
@@ -83,7 +82,7 @@ def insert(
         update_fields=[opts.get_field(name) for name in update_fields],
         unique_fields=[opts.get_field(name) for name in unique_fields],
     )
-    query.insert_values(fields, objs)
+    query.insert_values(fields, list(objs))
     for sql, params in query.get_compiler(connection=connection).as_sql():
         execute(sql, params)
 
@@ -91,7 +90,7 @@ def insert(
 def update(queryset: QuerySet[Any], **values: Any) -> None:
     """``queryset.update(**values)`` without the row count, for a queryset filtered on its
     own table only (no joins)."""
-    query = queryset.query.chain(UpdateQuery)
+    query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
     query.add_update_values(values)
     compiler = query.get_compiler(connection=connection)
     sql, params = compiler.as_sql()

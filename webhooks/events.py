@@ -8,8 +8,11 @@ registered in ``WebhooksConfig.ready``); the waitlist calls ``publish`` directly
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 from typing import Any
 
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +22,8 @@ from bookings.changes import BookingChange
 from bookings.models import Booking
 from webhooks import delivery
 from webhooks.models import EventType, WebhookEvent, WebhookSubscription
+
+logger = logging.getLogger(__name__)
 
 
 def publish(event_type: str, data: dict[str, Any]) -> WebhookEvent | None:
@@ -49,8 +54,60 @@ def publish(event_type: str, data: dict[str, Any]) -> WebhookEvent | None:
 
 def subscribers(event_type: str) -> list[WebhookSubscription]:
     """Active subscriptions to ``event_type`` (filtered here: a JSON list lookup differs
-    between PostgreSQL and SQLite, and there are a handful of subscriptions)."""
-    return [s for s in WebhookSubscription.objects.filter(is_active=True) if event_type in s.events]
+    between PostgreSQL and SQLite, and there are a handful of subscriptions).
+
+    No query when the cache says nobody subscribes to it: the event types with an active
+    subscription are cached under a token that every save or delete of a subscription
+    replaces (``subscriptions_changed``), read before the rows, as the slot cache does
+    (``scheduling.cache``). The cache being away costs the query, never an event."""
+    token, known = _subscribed_types()
+    if known is not None and event_type not in known:
+        return []
+    active = list(WebhookSubscription.objects.filter(is_active=True))
+    if token is not None:
+        types = sorted({str(t) for s in active for t in s.events or ()})
+        _cache_call(cache.set, _TYPES_KEY, (token, types), timeout=None)
+    return [s for s in active if event_type in s.events]
+
+
+#: The token a subscription write replaces, and (token, event types subscribed) as last read.
+_TOKEN_KEY, _TYPES_KEY = "webhooks:subscriptions:token", "webhooks:subscriptions:types"
+
+
+def _subscribed_types() -> tuple[str | None, frozenset[str] | None]:
+    """The current token (None: no cache) and the event types with an active subscription
+    read under it (None: not known; read the rows). One cache round trip."""
+    found = _cache_call(cache.get_many, [_TOKEN_KEY, _TYPES_KEY])
+    if found is None:
+        return None, None
+    token = found.get(_TOKEN_KEY)
+    if token is None:
+        token = uuid.uuid4().hex
+        if not _cache_call(cache.add, _TOKEN_KEY, token, timeout=None):
+            return None, None  # someone else set one first (or no cache): read the rows
+    seen = found.get(_TYPES_KEY)
+    if seen is not None and seen[0] == token:
+        return token, frozenset(seen[1])
+    return token, None
+
+
+def subscriptions_changed(**kwargs: Any) -> None:
+    """Signal receiver (a subscription saved or deleted): forget the cached event types, at
+    once and again after commit (a read between the two saw the rows before the commit)."""
+
+    def replace() -> None:
+        _cache_call(cache.set, _TOKEN_KEY, uuid.uuid4().hex, timeout=None)
+
+    replace()
+    transaction.on_commit(replace)
+
+
+def _cache_call(method: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return method(*args, **kwargs)
+    except Exception:  # the cache being away must fail neither a booking nor a write
+        logger.warning("webhooks: cache unreachable", exc_info=True)
+        return None
 
 
 def _publish(

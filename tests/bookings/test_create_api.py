@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, BookingEvent
 from bookings.outbox.models import SyncJob
@@ -334,3 +336,17 @@ def test_create_booking_gives_the_email_job_the_manage_link(api_client):
     job = SyncJob.objects.get(target="email", action="create")
     assert list(job.payload) == ["manage_url"]
     assert secret(job.payload, "manage_url") == data["manage_url"]
+
+
+@pytest.mark.parametrize("members", [1, 3, 8])
+def test_a_team_booking_costs_at_most_20_queries_whatever_the_team_size(api_client, members):
+    """The booking path's budget (docs/benchmarks.md, issue 14): constant in the team's size.
+    The first booking fills the caches (webhook subscriptions); the second is measured."""
+    meeting_type, _sellers = team_page(members)
+    post(api_client, meeting_type, body(slot(hour=9), 1))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post(api_client, meeting_type, body(slot(hour=10), 2, phone="+51 912 345 678"))
+
+    assert response.status_code == 201, response.json()
+    assert len(queries) <= 20, "\n".join(q["sql"][:120] for q in queries.captured_queries)

@@ -11,7 +11,8 @@ import json
 import pytest
 import time_machine
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings.outbox import worker
@@ -27,7 +28,7 @@ from tests.bookings.conftest import personal_page, slot
 from tests.factories import BookingFactory, StaffFactory
 from tests.webhooks.conftest import run
 from webhooks import services
-from webhooks.events import publish
+from webhooks.events import publish, subscribers
 from webhooks.models import WebhookDelivery, WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +136,36 @@ def test_no_subscription_means_no_rows():
         0,
         0,
     )
+
+
+def test_nobody_subscribing_is_cached_and_a_new_subscription_is_seen_at_once(subscribe):
+    meeting_type, _seller = personal_page()
+    subscribers("booking.created")  # the cache now knows nobody subscribes
+
+    with CaptureQueriesContext(connection) as queries:
+        assert subscribers("booking.created") == []
+    subscription = subscribe(events=["booking.created"])
+    made = create_booking(
+        meeting_type=meeting_type,
+        start=slot(days=2, hour=11),
+        timezone="America/Lima",
+        name="Ana Pérez",
+        email="ana@example.com",
+    ).booking
+
+    assert len(queries) == 0
+    assert [(d.subscription_id, d.event.type) for d in deliveries()] == [
+        (subscription.pk, "booking.created")
+    ]
+    assert json.loads(deliveries()[0].event.body)["data"]["booking"]["id"] == str(made.pk)
+
+
+def test_a_subscription_turned_off_is_seen_at_once(subscribe):
+    subscription = subscribe(events=["booking.created"])
+    assert subscribers("booking.created") == [subscription]
+    services.update_subscription(subscription, is_active=False)
+
+    assert subscribers("booking.created") == []
 
 
 def test_publish_sends_a_waitlist_event_with_its_entry(subscribe, receiver):
