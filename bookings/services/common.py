@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -126,7 +126,7 @@ class Claim:
 
 
 class _Busy(Exception):
-    """The seller turned out not to be free: roll the savepoint back (and its row lock)."""
+    """The seller turned out not to be free (nothing written yet): try the next one."""
 
 
 def slot_taken() -> SlotUnavailable:
@@ -297,11 +297,13 @@ def assign(
     short transaction of its own, so bookings of one pool do not queue behind each other's
     inserts; the turn is settled or handed back afterwards). For each candidate, in order
     and at most ``MAX_CANDIDATES``: take the ``seller:start`` lock (skipping candidates
-    someone else is booking, then waiting for those on a second pass), then, in a
-    savepoint, ``_claim`` (row lock, re-check, live check, ``claim.write``); a re-check
-    failure or the exclusion constraint moves on to the next one. Locks are released after
-    commit. Raises ``SlotUnavailable`` when nobody is left; ``DuplicateIdempotencyKey``
-    when a concurrent request with the same key won.
+    someone else is booking, then waiting for those on a second pass), then ``_claim``
+    (row lock, re-check, live check, ``claim.write``); a re-check failure moves on to the
+    next one. No savepoint, unless the exclusion constraint refuses a write: then the
+    transaction runs again with a savepoint per candidate, and that refusal moves on to
+    the next one too. Locks are released after commit. Raises ``SlotUnavailable`` when
+    nobody is left; ``DuplicateIdempotencyKey`` when a concurrent request with the same key
+    won.
     """
     if record:
         choice, turn = routing.take_turn(pool, candidates, country=country)
@@ -341,41 +343,71 @@ def _assign_in_order(
             calendars_broken=getattr(locked, "team_calendar_broken", None),
         )
 
-    with ExitStack() as held, transaction.atomic():
-        if before is not None:
-            before()
+    with ExitStack() as held:
+        taken: set[str] = set()  # the ``seller:start`` locks this request holds
 
-        def try_one(sid: str, wait_s: float) -> Booking | bool:
-            """The booking; or True when someone else holds the lock; False when busy."""
-            seller = sellers[sid]
-            lock = held.enter_context(locks.slot_lock(seller.pk, claim.slot.start, wait_s=wait_s))
-            if not lock.acquired:
-                return True
-            return _attempt(seller, claim, decide, team_id=pool.team_id if record else None)
+        def slot_locked(sid: str, wait_s: float) -> bool:
+            if sid not in taken:
+                lock = locks.slot_lock(sellers[sid].pk, claim.slot.start, wait_s=wait_s)
+                if not held.enter_context(lock).acquired:
+                    return False
+                taken.add(sid)
+            return True
 
-        contended = []
-        for sid in order:
-            outcome = try_one(sid, 0.0)
-            if isinstance(outcome, Booking):
-                return outcome
-            if outcome:
-                contended.append(sid)
-        for sid in contended:
-            outcome = try_one(sid, LOCK_WAIT_S)
-            if isinstance(outcome, Booking):
-                return outcome
-        raise slot_taken()
+        def run(savepoints: bool) -> Booking:
+            with transaction.atomic():
+                if before is not None:
+                    before()
+
+                def try_one(sid: str, wait_s: float) -> Booking | bool:
+                    """The booking; or True when someone else holds the lock; False when
+                    busy."""
+                    if not slot_locked(sid, wait_s):
+                        return True
+                    team_id = pool.team_id if record else None
+                    return _attempt(sellers[sid], claim, decide, team_id, savepoints)
+
+                contended = []
+                for sid in order:
+                    outcome = try_one(sid, 0.0)
+                    if isinstance(outcome, Booking):
+                        return outcome
+                    if outcome:
+                        contended.append(sid)
+                for sid in contended:
+                    outcome = try_one(sid, LOCK_WAIT_S)
+                    if isinstance(outcome, Booking):
+                        return outcome
+                raise slot_taken()
+
+        try:
+            return run(savepoints=False)
+        except _Aborted:  # the database refused a write: again, each candidate in a savepoint
+            return run(savepoints=True)
 
 
 #: Decides the routing for the locked seller (and records it): the decision, or None.
 Decide = Callable[[Seller], RoutingDecision | None]
 
 
-def _attempt(seller: Seller, claim: Claim, decide: Decide, *, team_id: Any) -> Booking | bool:
-    """``_claim`` in a savepoint: the booking, or False when the seller turned out busy
-    (the re-check, the live check or the exclusion constraint said so)."""
+class _Aborted(Exception):
+    """The exclusion constraint refused a write made without a savepoint: the transaction
+    cannot go on, so ``assign`` runs it again with one savepoint per candidate."""
+
+
+def _attempt(
+    seller: Seller, claim: Claim, decide: Decide, team_id: Any, savepoint: bool
+) -> Booking | bool:
+    """``_claim``: the booking, or False when the seller turned out busy (the re-check,
+    the live check or the exclusion constraint said so).
+
+    Without ``savepoint`` (the first run: two statements fewer per booking) a seller found
+    busy has written nothing, so the next candidate goes on in the same transaction (the
+    busy seller's row lock is held until it ends); only the exclusion constraint, which
+    the re-check under the row lock leaves to writes that skip that lock, aborts the
+    transaction (``_Aborted``)."""
     try:
-        with transaction.atomic():
+        with transaction.atomic() if savepoint else nullcontext():
             return _claim(seller, claim, decide, team_id)
     except _Busy:
         return False
@@ -383,6 +415,8 @@ def _attempt(seller: Seller, claim: Claim, decide: Decide, *, team_id: Any) -> B
         if is_idempotency_violation(exc):
             raise DuplicateIdempotencyKey from exc
         if is_overlap_violation(exc):
+            if not savepoint:
+                raise _Aborted from exc
             return False
         raise
 
