@@ -297,11 +297,12 @@ def assign(
     short transaction of its own, so bookings of one pool do not queue behind each other's
     inserts; the turn is settled or handed back afterwards). For each candidate, in order
     and at most ``MAX_CANDIDATES``: take the ``seller:start`` lock (skipping candidates
-    someone else is booking, then waiting for those on a second pass), then ``_claim``
-    (row lock, re-check, live check, ``claim.write``); a re-check failure moves on to the
-    next one. No savepoint, unless the exclusion constraint refuses a write: then the
-    transaction runs again with a savepoint per candidate, and that refusal moves on to
-    the next one too. Locks are released after commit. Raises ``SlotUnavailable`` when
+    someone else is booking, then waiting for those on a second pass), then, in a
+    savepoint, ``_claim`` (row lock, re-check, live check, ``claim.write``); a re-check
+    failure or the exclusion constraint moves on to the next one. The usual case goes
+    first, without a savepoint: the first candidate, its lock free, can take it; anything
+    else rolls that back and runs the whole as described. Locks are released after
+    commit. Raises ``SlotUnavailable`` when
     nobody is left; ``DuplicateIdempotencyKey`` when a concurrent request with the same key
     won.
     """
@@ -354,19 +355,22 @@ def _assign_in_order(
                 taken.add(sid)
             return True
 
-        def run(savepoints: bool) -> Booking:
+        def try_one(sid: str, wait_s: float, savepoint: bool = True) -> Booking | bool:
+            """The booking; or True when someone else holds the lock; False when busy."""
+            if not slot_locked(sid, wait_s):
+                return True
+            team_id = pool.team_id if record else None
+            return _attempt(sellers[sid], claim, decide, team_id, savepoint)
+
+        def run(first_only: bool) -> Booking:
             with transaction.atomic():
                 if before is not None:
                     before()
-
-                def try_one(sid: str, wait_s: float) -> Booking | bool:
-                    """The booking; or True when someone else holds the lock; False when
-                    busy."""
-                    if not slot_locked(sid, wait_s):
-                        return True
-                    team_id = pool.team_id if record else None
-                    return _attempt(sellers[sid], claim, decide, team_id, savepoints)
-
+                if first_only:
+                    outcome = try_one(order[0], 0.0, savepoint=False)
+                    if isinstance(outcome, Booking):
+                        return outcome
+                    raise _TryAll  # rolled back: the busy seller's row lock goes with it
                 contended = []
                 for sid in order:
                     outcome = try_one(sid, 0.0)
@@ -380,43 +384,44 @@ def _assign_in_order(
                         return outcome
                 raise slot_taken()
 
-        try:
-            return run(savepoints=False)
-        except _Aborted:  # the database refused a write: again, each candidate in a savepoint
-            return run(savepoints=True)
+        if order:
+            try:
+                return run(first_only=True)
+            except _TryAll:
+                pass
+        return run(first_only=False)
 
 
 #: Decides the routing for the locked seller (and records it): the decision, or None.
 Decide = Callable[[Seller], RoutingDecision | None]
 
 
-class _Aborted(Exception):
-    """The exclusion constraint refused a write made without a savepoint: the transaction
-    cannot go on, so ``assign`` runs it again with one savepoint per candidate."""
+class _TryAll(Exception):
+    """The first candidate, tried without a savepoint, could not take it: roll the
+    transaction back (its row lock with it) and try every candidate, each in a savepoint."""
 
 
 def _attempt(
-    seller: Seller, claim: Claim, decide: Decide, team_id: Any, savepoint: bool
+    seller: Seller, claim: Claim, decide: Decide, team_id: Any, savepoint: bool = True
 ) -> Booking | bool:
-    """``_claim``: the booking, or False when the seller turned out busy (the re-check,
-    the live check or the exclusion constraint said so).
-
-    Without ``savepoint`` (the first run: two statements fewer per booking) a seller found
-    busy has written nothing, so the next candidate goes on in the same transaction (the
-    busy seller's row lock is held until it ends); only the exclusion constraint, which
-    the re-check under the row lock leaves to writes that skip that lock, aborts the
-    transaction (``_Aborted``)."""
+    """``_claim`` in a savepoint: the booking, or False when the seller turned out busy
+    (the re-check, the live check or the exclusion constraint said so). Without
+    ``savepoint`` (the first candidate's try: two statements fewer) a busy seller raises
+    ``_TryAll``: the row lock must not be held while other sellers are tried (two requests
+    holding each other's busy sellers would deadlock), and only a rollback releases it."""
     try:
         with transaction.atomic() if savepoint else nullcontext():
             return _claim(seller, claim, decide, team_id)
     except _Busy:
+        if not savepoint:
+            raise _TryAll from None
         return False
     except IntegrityError as exc:
         if is_idempotency_violation(exc):
             raise DuplicateIdempotencyKey from exc
         if is_overlap_violation(exc):
             if not savepoint:
-                raise _Aborted from exc
+                raise _TryAll from exc
             return False
         raise
 

@@ -207,9 +207,7 @@ def _confirm_by(source: str, actor: Actor, now: dt.datetime) -> dt.datetime | No
     return now + dt.timedelta(minutes=settings.BOOKING_CONFIRMATION_MINUTES)
 
 
-def make_it_count(
-    booking: Booking, *, token: str, actor: str, new_booking: bool = False
-) -> None:
+def make_it_count(booking: Booking, *, token: str, actor: str, new_booking: bool = False) -> None:
     """What makes a booking a meeting, in its transaction: the seller's metric, the outbox
     jobs (calendar, video, CRM, the emails with the manage link) and the ``created``
     announcement (reminders, webhooks). ``new_booking``: inserted in this transaction
