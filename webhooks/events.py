@@ -8,7 +8,6 @@ registered in ``WebhooksConfig.ready``); the waitlist calls ``publish`` directly
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from typing import Any
 
@@ -20,10 +19,9 @@ from django.utils import timezone
 from bookings.api.serializers import PublicBookingSerializer
 from bookings.changes import BookingChange
 from bookings.models import Booking
+from integrations import shared_cache
 from webhooks import delivery
 from webhooks.models import EventType, WebhookEvent, WebhookSubscription
-
-logger = logging.getLogger(__name__)
 
 
 def publish(event_type: str, data: dict[str, Any]) -> WebhookEvent | None:
@@ -103,10 +101,12 @@ def subscriptions_changed(**kwargs: Any) -> None:
 
 
 def _cache_call(method: Any, *args: Any, **kwargs: Any) -> Any:
+    """``method(*args, **kwargs)`` through the guarded Redis, or None while it is down (the
+    cache being away must fail neither a booking nor a subscription's save)."""
     try:
-        return method(*args, **kwargs)
-    except Exception:  # the cache being away must fail neither a booking nor a write
-        logger.warning("webhooks: cache unreachable", exc_info=True)
+        with shared_cache.guard("webhook subscriptions"):
+            return method(*args, **kwargs)
+    except shared_cache.Unavailable:
         return None
 
 
