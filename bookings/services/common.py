@@ -301,10 +301,9 @@ def assign(
     savepoint, ``_claim`` (row lock, re-check, live check, ``claim.write``); a re-check
     failure or the exclusion constraint moves on to the next one. The usual case goes
     first, without a savepoint: the first candidate, its lock free, can take it; anything
-    else rolls that back and runs the whole as described. Locks are released after
-    commit. Raises ``SlotUnavailable`` when
-    nobody is left; ``DuplicateIdempotencyKey`` when a concurrent request with the same key
-    won.
+    else rolls that back and runs the whole as described (without a candidate found busy).
+    Locks are released after commit. Raises ``SlotUnavailable`` when nobody is left;
+    ``DuplicateIdempotencyKey`` when a concurrent request with the same key won.
     """
     if record:
         choice, turn = routing.take_turn(pool, candidates, country=country)
@@ -362,17 +361,17 @@ def _assign_in_order(
             team_id = pool.team_id if record else None
             return _attempt(sellers[sid], claim, decide, team_id, savepoint)
 
-        def run(first_only: bool) -> Booking:
+        def run(candidates: list[str], first_only: bool) -> Booking:
             with transaction.atomic():
                 if before is not None:
                     before()
                 if first_only:
-                    outcome = try_one(order[0], 0.0, savepoint=False)
+                    outcome = try_one(candidates[0], 0.0, savepoint=False)
                     if isinstance(outcome, Booking):
                         return outcome
-                    raise _TryAll  # rolled back: the busy seller's row lock goes with it
+                    raise _TryAll(busy=False)  # someone else holds its lock
                 contended = []
-                for sid in order:
+                for sid in candidates:
                     outcome = try_one(sid, 0.0)
                     if isinstance(outcome, Booking):
                         return outcome
@@ -386,10 +385,11 @@ def _assign_in_order(
 
         if order:
             try:
-                return run(first_only=True)
-            except _TryAll:
-                pass
-        return run(first_only=False)
+                return run(order, first_only=True)
+            except _TryAll as exc:  # rolled back: a busy seller's row lock went with it
+                if exc.busy:
+                    order = order[1:]
+        return run(order, first_only=False)
 
 
 #: Decides the routing for the locked seller (and records it): the decision, or None.
@@ -398,7 +398,12 @@ Decide = Callable[[Seller], RoutingDecision | None]
 
 class _TryAll(Exception):
     """The first candidate, tried without a savepoint, could not take it: roll the
-    transaction back (its row lock with it) and try every candidate, each in a savepoint."""
+    transaction back (its row lock with it) and try the candidates, each in a savepoint;
+    ``busy``: it was found busy (not tried again)."""
+
+    def __init__(self, *, busy: bool) -> None:
+        super().__init__()
+        self.busy = busy
 
 
 def _attempt(
@@ -414,14 +419,14 @@ def _attempt(
             return _claim(seller, claim, decide, team_id)
     except _Busy:
         if not savepoint:
-            raise _TryAll from None
+            raise _TryAll(busy=True) from None
         return False
     except IntegrityError as exc:
         if is_idempotency_violation(exc):
             raise DuplicateIdempotencyKey from exc
         if is_overlap_violation(exc):
             if not savepoint:
-                raise _TryAll from exc
+                raise _TryAll(busy=True) from exc
             return False
         raise
 

@@ -12,6 +12,7 @@ from bookings.services import create_booking
 from bookings.services.manage import reschedule_booking
 from config.errors import DomainError
 from integrations.circuit import CircuitBreaker
+from routing.models import RoutingState
 from scheduling.selectors import eligible_sellers
 from tests.bookings.conftest import slot, team_page
 from tests.factories import CalendarConnectionFactory
@@ -78,6 +79,22 @@ def test_seller_busy_in_google_is_not_booked(google):
 
     with pytest.raises(DomainError):
         book(meeting_type, start)
+
+
+def test_first_pick_busy_in_google_goes_to_the_next_asking_google_once(google):
+    """The first candidate is tried without a savepoint; found busy, the transaction is
+    rolled back and the others are tried without asking its calendar again."""
+    meeting_type, (first, second) = team_page(2, location_type="phone")
+    RoutingState.objects.create(pool_key=f"page:{meeting_type.page_id}", last_seller=second)
+    connect(google, first)
+    start = slot()
+    google.put_event("primary", start, start + dt.timedelta(hours=1))
+
+    booking = book(meeting_type, start)
+
+    assert booking.seller == second
+    assert len(google.calls("POST", "/freeBusy")) == 1
+    assert "taken a moment ago, so the next candidate got it" in booking.routing_decision.reason
 
 
 def test_live_check_timeout_books_on_the_database_word_and_says_so(google):
