@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "config.health.HealthMiddleware",
     "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.csp.CSPMiddleware",  # django-csp's, ordinary headers built once
     # A warm GET …/slots/ is answered here from the cache (the rest adds nothing to it).
     "scheduling.api.warm.WarmSlotsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
