@@ -13,8 +13,11 @@ scenario is bounded in requests and in seconds. Never part of `make test`.
 - warm slots: `GET …/slots/` for 31 days, answered from the cache, 16 connections;
 - warm slots 304: the same with the answer's ETag in `If-None-Match` (a revisiting client);
   after each round, both as a share of the trivial endpoint's req/s, beside the targets;
-- bookings: 16 clients booking 200 distinct slot starts of the page (each start once),
-  then the bookings per seller (round robin over 50 sellers: 4 each, ± the busy skips).
+- one booking at a time: one client booking 40 distinct starts (the latency of
+  `POST …/bookings/` over HTTP, target p50 ≤ 50 ms);
+- bookings: 16 clients booking 200 other distinct slot starts of the page (each start
+  once), then the bookings per seller (round robin over 50 sellers: 4 each, ± the busy
+  skips).
 
 Run: .venv/bin/python bench/load.py [--seconds 15] [--requests 4000] [--bookings-only]
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/meetroute_load, created and
@@ -53,6 +56,7 @@ import http_load  # noqa: E402
 
 CONNECTIONS = 16
 BOOKINGS = 200
+SINGLE = 40  # booked one at a time first, for the latency of one booking over HTTP
 SELLERS = 50
 #: docs/benchmarks.md, "Targets": warm slots at least this share of the trivial endpoint's
 #: requests per second, and at least this many.
@@ -157,7 +161,7 @@ def booking_requests(port: int, slots_path: str, bookings_path: str) -> list[htt
     """One POST per distinct offered start: the first `BOOKINGS` starts of the page."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{slots_path}", timeout=30) as answer:
         days = json.load(answer)["days"]
-    starts = [start for day in days for start in day["slots"]][:BOOKINGS]
+    starts = [start for day in days for start in day["slots"]][: SINGLE + BOOKINGS]
     return [
         http_load.Request(
             "POST",
@@ -207,7 +211,17 @@ async def scenarios(port: int, paths: tuple[str, str, str], args: argparse.Names
             f"(targets: ≥ {WARM_SHARE:g} and ≥ {WARM_RATE:g} req/s)",
             flush=True,
         )
-    bookings = booking_requests(port, slots_path, bookings_path)
+    requests = booking_requests(port, slots_path, bookings_path)
+    single, bookings = requests[:SINGLE], requests[SINGLE:]
+    result = await http_load.run(
+        "one booking at a time",
+        port,
+        lambda n: single[n] if n < len(single) else None,
+        connections=1,
+        total=len(single),
+        seconds=max(args.seconds, 60),
+    )
+    print(result.line(), flush=True)
     result = await http_load.run(
         f"bookings, {len(bookings)} distinct slots",
         port,
