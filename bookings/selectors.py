@@ -17,6 +17,7 @@ from config.errors import NotFound
 from scheduling.hooks import BookedTimeQuery
 from sellers.api.permissions import staff_can
 from sellers.models import SellerMetric
+from sellers.ranges import overlapping
 
 
 def _with_relations(qs: QuerySet[Booking]) -> QuerySet[Booking]:
@@ -105,11 +106,10 @@ def booked_time_rows(query: BookedTimeQuery) -> QuerySet[Booking]:
     """For the slot selectors (``scheduling.hooks.BookedTime``): confirmed and held bookings
     whose blocked range overlaps the busy window, plus, when a meeting type is given, its counted
     bookings starting in the count window. One query when evaluated."""
-    wanted = Q(
-        status__in=BLOCKING_STATUSES,
-        blocked_start__lt=query.busy_to,
-        blocked_end__gt=query.busy_from,
+    rows, blocked = overlapping(
+        Booking.objects.all(), "blocked_start", "blocked_end", query.busy_from, query.busy_to
     )
+    wanted = Q(status__in=BLOCKING_STATUSES) & blocked
     if query.meeting_type_id is not None:
         wanted |= Q(
             meeting_type_id=query.meeting_type_id,
@@ -117,7 +117,7 @@ def booked_time_rows(query: BookedTimeQuery) -> QuerySet[Booking]:
             start__gte=query.count_from,
             start__lt=query.count_to,
         )
-    rows = Booking.objects.filter(wanted, seller_id__in=query.seller_ids)
+    rows = rows.filter(wanted, seller_id__in=query.seller_ids)
     if query.exclude_booking_id is not None:
         rows = rows.exclude(pk=query.exclude_booking_id)
     return rows

@@ -44,6 +44,7 @@ from scheduling.models import (
     SchedulingPage,
 )
 from sellers.models import BusyInterval, Seller
+from sellers.ranges import overlapping
 
 SlotMap = dict[dt.datetime, tuple[uuid.UUID, ...]]
 
@@ -316,9 +317,14 @@ def _add_external_busy(busy: BusyPairs, ids: list[uuid.UUID], reach: _Reach) -> 
     which spilled to disk for a 200-seller month, and a few hundred rows to fetch instead
     of tens of thousands); elsewhere they are grouped here.
     """
-    external = BusyInterval.objects.filter(
-        seller_id__in=ids, start__lt=reach.busy_to, end__gt=reach.busy_from
-    ).order_by()
+    external, window = overlapping(
+        BusyInterval.objects.filter(seller_id__in=ids),
+        "start",
+        "end",
+        reach.busy_from,
+        reach.busy_to,
+    )
+    external = external.filter(window).order_by()
     if connections[external.db].vendor == "postgresql":
         for seller_id, starts, ends in _per_seller_arrays(
             external, ArrayAgg(_epoch("start", "FLOOR")), ArrayAgg(_epoch("end", "CEIL"))
