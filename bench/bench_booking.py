@@ -301,6 +301,10 @@ def process_race(procs: int) -> None:
     url = build("procs")
     start = slot_starts(1)[0]
     connection.close()
+    if getattr(connection, "pool", None):
+        # DB_POOL_MAX_SIZE: a forked child must not inherit the parent's pool (its sockets
+        # and its threads); each racer opens its own, as separate servers would.
+        connection.close_pool()
     ctx = multiprocessing.get_context("fork")
     go, out = ctx.Barrier(procs + 1), ctx.Queue()
     workers = [
