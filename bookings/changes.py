@@ -19,7 +19,9 @@ from uuid import UUID
 
 from bookings.models import Booking
 
-ChangeKind = Literal["created", "rescheduled", "cancelled", "completed", "no_show"]
+#: ``released``: a booking that never counted (it awaited its email confirmation) is gone
+#: and its time is free again; listeners that only follow meetings ignore it.
+ChangeKind = Literal["created", "rescheduled", "cancelled", "completed", "no_show", "released"]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.outbox import worker
 from bookings.outbox.models import SyncJob
 from bookings.reminders.models import Reminder
-from bookings.services import create_booking, release_unconfirmed
+from bookings.services import NotActive, confirm_booking, create_booking, release_unconfirmed
 from bookings.tasks import release_unconfirmed_bookings
 from sellers.models import SellerMetric
 from tests.bookings.conftest import body, personal_page, slot
@@ -200,3 +200,13 @@ def test_analytics_rebuild_skips_requests_and_holds():
     rebuild(start=today - dt.timedelta(days=30), end=today + dt.timedelta(days=60))
 
     assert not SellerMetric.objects.filter(bookings__gt=0).exists()
+
+
+def test_a_confirmation_racing_the_sweep_is_told_it_lapsed():
+    """The manage link found the booking, then the sweep deleted it while the confirmation
+    waited for the row lock: 409 not_active, not a 500."""
+    found = BookingFactory(status=BookingStatus.PENDING, confirm_by=timezone.now())
+    Booking.objects.filter(pk=found.pk).delete()
+
+    with pytest.raises(NotActive, match="not confirmed in time"):
+        confirm_booking(booking=found, manage_token="t0ken")

@@ -221,3 +221,26 @@ def test_entries_waiting_for_other_times_do_not_crowd_out_the_one_that_fits(
         booking_services.cancel_booking(booking=taken)
     assert fresh(entry).status == Status.NOTIFIED
     assert WaitlistEntry.objects.filter(status=Status.NOTIFIED).count() == 1
+
+
+def test_a_lapsed_unconfirmed_booking_offers_its_time(
+    api_client, page, twilio, settings, django_capture_on_commit_callbacks
+):
+    """BOOKING_EMAIL_CONFIRMATION: the time a pending booking held goes to the waitlist
+    when nobody confirms it."""
+    settings.BOOKING_EMAIL_CONFIRMATION = True
+    meeting_type, _ = page
+    start = slot(hour=10)
+    url = f"/api/v1/public/pages/{meeting_type.page.slug}/{meeting_type.slug}/bookings/"
+    body = {"start": start.isoformat(), "timezone": "America/Lima", "name": "Bo", "email": "b@x.io"}
+    assert api_client.post(url, body, format="json").status_code == 202
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = enlist(meeting_type, start, PHONE)
+
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=31)
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        assert booking_services.release_unconfirmed() == 1
+
+    assert fresh(waiting).status == Status.NOTIFIED
+    assert len(texts_to(twilio, PHONE)) >= 1
+    assert Booking.objects.get().status == BookingStatus.HELD  # held for the waitlist now

@@ -58,10 +58,10 @@ class Freed:
 
 
 def on_booking_change(change: BookingChange) -> None:
-    """The ``bookings.changes`` listener: offer the time a cancellation or a reschedule
-    freed. Runs inside the booking's transaction."""
+    """The ``bookings.changes`` listener: offer the time a cancellation, a reschedule or a
+    lapsed unconfirmed booking freed. Runs inside the booking's transaction."""
     booking = change.booking
-    if change.kind == "cancelled":
+    if change.kind in ("cancelled", "released"):
         start, end, seller_id = booking.blocked_start, booking.blocked_end, booking.seller_id
     elif change.kind == "rescheduled" and change.previous_start and change.previous_end:
         slot = Slot.of(booking.meeting_type, change.previous_start)
