@@ -75,10 +75,38 @@ class DeliveryInline(admin.TabularInline):
         return Truncator(delivery.last_error).chars(80)
 
 
-@admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
-    form = SubscriptionForm
+class PostToolAdmin(admin.ModelAdmin):
+    """A model admin with one POST button on its change page: ``post_tool`` is (label, URL
+    segment, view method); the view is served at ``<id>/<segment>/`` (POST only, behind
+    the admin login) and the button is passed to the template as ``post_tools``."""
+
     change_form_template = "admin/webhooks/change_form_tools.html"
+    post_tool: tuple[str, str, str]
+
+    def post_tool_url(self, object_id: Any) -> str:
+        _label, segment, _view = self.post_tool
+        name = f"{self.opts.app_label}_{self.opts.model_name}_{segment.replace('-', '_')}"
+        return reverse(f"admin:{name}", args=[object_id])
+
+    def get_urls(self) -> list:
+        _label, segment, view = self.post_tool
+        name = f"{self.opts.app_label}_{self.opts.model_name}_{segment.replace('-', '_')}"
+        route = path(
+            f"<uuid:object_id>/{segment}/",
+            self.admin_site.admin_view(require_POST(getattr(self, view))),
+            name=name,
+        )
+        return [route, *super().get_urls()]
+
+    def tools_context(self, object_id: Any, extra_context: dict | None, **more: Any) -> dict:
+        button = (self.post_tool[0], self.post_tool_url(object_id))
+        return {**(extra_context or {}), "post_tools": [button], **more}
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(PostToolAdmin):
+    form = SubscriptionForm
+    post_tool = ("Send test event", "send-test", "send_test_view")
     list_display = ("__str__", "url", "events_list", "is_active", "failing_since", "disabled_at")
     list_filter = ("is_active",)
     search_fields = ("url", "description")
@@ -111,16 +139,6 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    def get_urls(self) -> list:
-        own = [
-            path(
-                "<uuid:object_id>/send-test/",
-                self.admin_site.admin_view(require_POST(self.send_test_view)),
-                name="webhooks_webhooksubscription_send_test",
-            )
-        ]
-        return [*own, *super().get_urls()]
-
     def change_view(
         self,
         request: HttpRequest,
@@ -128,18 +146,9 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict | None = None,
     ) -> HttpResponse:
-        tools = [
-            (
-                "Send test event",
-                reverse("admin:webhooks_webhooksubscription_send_test", args=[object_id]),
-            ),
-            (
-                "Delivery log",
-                reverse("admin:webhooks_webhookdelivery_changelist")
-                + f"?subscription__id__exact={object_id}",
-            ),
-        ]
-        context = {**(extra_context or {}), "post_tools": tools[:1], "link_tools": tools[1:]}
+        log = reverse("admin:webhooks_webhookdelivery_changelist")
+        links = [("Delivery log", f"{log}?subscription__id__exact={object_id}")]
+        context = self.tools_context(object_id, extra_context, link_tools=links)
         return super().change_view(request, object_id, form_url, context)
 
     def send_test_view(self, request: HttpRequest, object_id: Any) -> HttpResponse:
@@ -158,10 +167,10 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(PostToolAdmin):
     """The delivery log: read-only, with "Redeliver" (same event id, new delivery)."""
 
-    change_form_template = "admin/webhooks/change_form_tools.html"
+    post_tool = ("Redeliver", "redeliver", "redeliver_view")
     list_display = (
         "created_at",
         "subscription",
@@ -228,16 +237,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         count = len([services.redeliver(source) for source in sources])
         self.message_user(request, f"{count} delivery(ies) queued again.", messages.SUCCESS)
 
-    def get_urls(self) -> list:
-        own = [
-            path(
-                "<uuid:object_id>/redeliver/",
-                self.admin_site.admin_view(require_POST(self.redeliver_view)),
-                name="webhooks_webhookdelivery_redeliver",
-            )
-        ]
-        return [*own, *super().get_urls()]
-
     def change_view(
         self,
         request: HttpRequest,
@@ -245,12 +244,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict | None = None,
     ) -> HttpResponse:
-        tools = [
-            ("Redeliver", reverse("admin:webhooks_webhookdelivery_redeliver", args=[object_id]))
-        ]
-        return super().change_view(
-            request, object_id, form_url, {**(extra_context or {}), "post_tools": tools}
-        )
+        context = self.tools_context(object_id, extra_context)
+        return super().change_view(request, object_id, form_url, context)
 
     def redeliver_view(self, request: HttpRequest, object_id: Any) -> HttpResponse:
         if not self.can_redeliver(request):
