@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -171,6 +172,14 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} with {self.seller} at {self.start:%Y-%m-%d %H:%M} UTC"
+
+    def confirmation_lapsed(self, now: dt.datetime) -> bool:
+        """A pending booking whose time to confirm has passed (its time is released)."""
+        return (
+            self.status == BookingStatus.PENDING
+            and self.confirm_by is not None
+            and self.confirm_by <= now
+        )
 
     @property
     def needs_manual_sync(self) -> bool:

@@ -262,15 +262,15 @@ def manage_view(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     active = booking.status == BookingStatus.CONFIRMED and booking.start > now
     # Awaiting its email confirmation (BOOKING_EMAIL_CONFIRMATION): this page confirms it.
-    pending = booking.status == BookingStatus.PENDING
-    lapsed = pending and booking.confirm_by is not None and booking.confirm_by <= now
+    lapsed = booking.confirmation_lapsed(now)
+    pending = booking.status == BookingStatus.PENDING and not lapsed
     api_base = f"/api/v1/public/bookings/{token}/"
     context |= {
         "booking": booking,
         "prospect_zone": zone,
         "location": meeting_location(booking),
         "active": active,
-        "pending": pending and not lapsed,
+        "pending": pending,
         "lapsed": lapsed,
         "cancelled": booking.status == BookingStatus.CANCELLED,
         "just_booked": "booked" in request.GET,

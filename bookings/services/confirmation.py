@@ -45,7 +45,7 @@ def confirm_booking(
         return current
     if current.status != BookingStatus.PENDING:
         raise NotActive(f"This booking is {current.get_status_display().lower()}.")
-    if current.confirm_by is not None and current.confirm_by <= now:
+    if current.confirmation_lapsed(now):
         raise NotActive(LAPSED)
     current.status = BookingStatus.CONFIRMED
     current.confirm_by = None

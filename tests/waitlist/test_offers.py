@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 Status = WaitlistEntry.Status
 
 
-def enlist(meeting_type, start, phone, **extra) -> WaitlistEntry:
+def joined(meeting_type, start, phone, **extra):
+    """What joining the waitlist returns (the entry and its token)."""
     return join_service.join_waitlist(
         meeting_type=meeting_type,
         start=start,
@@ -29,7 +30,11 @@ def enlist(meeting_type, start, phone, **extra) -> WaitlistEntry:
         first_name="Ana",
         phone=phone,
         **extra,
-    ).entry
+    )
+
+
+def enlist(meeting_type, start, phone, **extra) -> WaitlistEntry:
+    return joined(meeting_type, start, phone, **extra).entry
 
 
 @pytest.fixture
@@ -166,13 +171,7 @@ def test_accept_without_an_offer_is_not_active(
     meeting_type, _ = page
     start = slot(hour=10)
     book(api_client, meeting_type, start)
-    token = join_service.join_waitlist(
-        meeting_type=meeting_type,
-        start=start,
-        timezone_name="America/Lima",
-        first_name="Ana",
-        phone=PHONE,
-    ).token
+    token = joined(meeting_type, start, PHONE).token
     answer = api_client.post(f"/api/v1/public/waitlist/{token}/accept/", {})
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "not_active"
@@ -185,14 +184,7 @@ def test_expired_and_cancelled_tokens_are_gone(
     meeting_type, _ = page
     start = slot(hour=10)
     book(api_client, meeting_type, start)
-    token = join_service.join_waitlist(
-        meeting_type=meeting_type,
-        start=start,
-        timezone_name="America/Lima",
-        first_name="Ana",
-        phone=PHONE,
-        alternatives=[],
-    ).token
+    token = joined(meeting_type, start, PHONE, alternatives=[]).token
     assert api_client.get(f"/api/v1/public/waitlist/{token}/").status_code == 200
     with time_machine.travel(start + dt.timedelta(minutes=1)):
         expired = api_client.get(f"/api/v1/public/waitlist/{token}/")
