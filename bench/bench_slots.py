@@ -148,7 +148,20 @@ def build(size: int, first_day: dt.date):
     BusyInterval.objects.bulk_create(busy, batch_size=5000)
     bump_sellers([s.id for s in sellers])
     bump_global()
+    settle()
     return meeting, len(bookings) + len(busy)
+
+
+def settle() -> None:
+    """What autovacuum does soon after a bulk load: planner statistics for the new rows
+    and no dead ones left by an earlier run's clean-up. Without it the first minutes after
+    a seed plan with empty statistics and scan the dead index entries of every earlier
+    run (the booking path's PostgreSQL time per booking measured 20 ms instead of 13)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
 
 
 def ms(seconds: float) -> float:

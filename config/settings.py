@@ -114,6 +114,11 @@ if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.po
         "timeout": env.float("DB_POOL_TIMEOUT", default=30.0),
     }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters travel beside the statement instead of quoted into its text by Python, and
+    # psycopg prepares a statement a connection has run 5 times (parsed and planned once):
+    # the booking path's statements repeat with new values (docs/benchmarks.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = conf.url("REDIS_URL", None, conf.REDIS_SCHEMES)
