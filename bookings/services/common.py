@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from bookings import locks
 from bookings.models import BLOCKING_STATUSES, COUNTED_STATUSES, Booking, BookingEvent
@@ -179,50 +179,57 @@ def seller_is_free(
     exclude_booking_id: Any = None,
     check_limits: bool = True,
 ) -> bool:
-    """The re-check under the seller's row lock: no confirmed booking or external busy
-    time in the blocked range (1 query, run after the lock so it sees what the lock's
-    previous holder committed), daily/weekly limits not reached (0–2 queries)."""
-    overlapping = Booking.objects.filter(
-        seller=seller,
+    """The re-check under the seller's row lock, one query run after the lock (so it sees
+    what the lock's previous holder committed): no blocking booking or external busy time
+    in the blocked range, and (``check_limits``) the meeting type's daily and weekly limits
+    not reached, counted in the seller's zone."""
+    bookings = Booking.objects.filter(seller=seller)
+    if exclude_booking_id is not None:
+        bookings = bookings.exclude(pk=exclude_booking_id)
+    overlapping = bookings.filter(
         status__in=BLOCKING_STATUSES,
         blocked_start__lt=slot.blocked_end,
         blocked_end__gt=slot.blocked_start,
     )
-    if exclude_booking_id is not None:
-        overlapping = overlapping.exclude(pk=exclude_booking_id)
     external = BusyInterval.objects.filter(
         seller=seller, start__lt=slot.blocked_end, end__gt=slot.blocked_start
     )
-    if Seller.objects.filter(Q(Exists(overlapping)) | Q(Exists(external)), pk=seller.pk).exists():
-        return False
-    return not check_limits or _within_limits(seller, meeting_type, slot.start, exclude_booking_id)
-
-
-def _within_limits(
-    seller: Seller, meeting_type: MeetingType, start: dt.datetime, exclude_booking_id: Any
-) -> bool:
-    """The meeting type's daily and weekly limits, counted in the seller's zone."""
-    tz = ZoneInfo(seller.timezone)
-    local_day = start.astimezone(tz).date()
-    limits = []
-    if meeting_type.daily_limit:
-        limits.append((local_day, local_day + dt.timedelta(days=1), meeting_type.daily_limit))
-    if meeting_type.weekly_limit:
-        monday = local_day - dt.timedelta(days=local_day.weekday())
-        limits.append((monday, monday + dt.timedelta(days=7), meeting_type.weekly_limit))
-    for first, after, limit in limits:
-        counted = Booking.objects.filter(
-            seller=seller,
+    reasons = {"booked": Exists(overlapping), "busy": Exists(external)}
+    limits = _limit_periods(seller, meeting_type, slot.start) if check_limits else []
+    for n, (first, after, limit) in enumerate(limits):
+        counted = bookings.filter(
             meeting_type=meeting_type,
             status__in=COUNTED_STATUSES,
-            start__gte=dt.datetime.combine(first, dt.time(0), tzinfo=tz),
-            start__lt=dt.datetime.combine(after, dt.time(0), tzinfo=tz),
+            start__gte=first,
+            start__lt=after,
         )
-        if exclude_booking_id is not None:
-            counted = counted.exclude(pk=exclude_booking_id)
-        if counted.count() >= limit:
-            return False
-    return True
+        # At least ``limit`` of them: a row at offset limit - 1 (no count of them all).
+        reasons[f"limit_{n}"] = Exists(counted[limit - 1 : limit])
+    found = Seller.objects.filter(pk=seller.pk).annotate(**reasons).values_list(*reasons)
+    return not any(found.get())
+
+
+def _limit_periods(
+    seller: Seller, meeting_type: MeetingType, start: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime, int]]:
+    """The meeting type's daily and weekly limits around ``start``: (from, until, limit),
+    as the seller's local day and ISO week."""
+    tz = ZoneInfo(seller.timezone)
+    local_day = start.astimezone(tz).date()
+    periods = []
+    if meeting_type.daily_limit:
+        periods.append((local_day, local_day + dt.timedelta(days=1), meeting_type.daily_limit))
+    if meeting_type.weekly_limit:
+        monday = local_day - dt.timedelta(days=local_day.weekday())
+        periods.append((monday, monday + dt.timedelta(days=7), meeting_type.weekly_limit))
+    return [
+        (
+            dt.datetime.combine(first, dt.time(0), tzinfo=tz),
+            dt.datetime.combine(after, dt.time(0), tzinfo=tz),
+            limit,
+        )
+        for first, after, limit in periods
+    ]
 
 
 def unblocked_sellers(sellers: Sequence[Seller], slot: Slot) -> list[Seller]:
