@@ -6,6 +6,7 @@ class RoutingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from routing import signals  # noqa: F401  (connects the receivers)
         from routing.models import RoutingStrategy
         from scheduling import hooks
 

@@ -30,9 +30,10 @@ from routing.strategies import (
     Scored,
     get_strategy,
 )
+from scheduling.cache import memo
 from scheduling.eligibility import eligible_by_country, region_of_country, seller_region
 from scheduling.models import SchedulingPage
-from scheduling.selectors import eligible_sellers
+from scheduling.selectors import eligible_sellers, team_members
 from sellers.models import Seller, SellerMetric, TeamMembership
 
 #: Load and weighted shares count the bookings made in this many trailing days.
@@ -80,13 +81,10 @@ def rule_pool(
     """The pool of the first active rule of ``page`` that matches the prospect, or None.
 
     A rule sends to a seller (always them), a team (the page's strategy over its active
-    members) or another page (that page's pool and strategy). 1–2 queries.
+    members) or another page (that page's pool and strategy). 1–2 queries, none while the
+    process has the rules and members memoised (`scheduling.cache.memo`).
     """
-    rules = list(
-        RoutingRule.objects.filter(page=page, is_active=True)
-        .select_related("target_page", "target_page__seller", "target_seller")
-        .order_by("order", "name")
-    )
+    rules = active_rules(page.pk)
     if not rules:
         return None
     specs = [RuleSpec(id=r.pk, conditions=tuple(r.conditions or ()), match=r.match) for r in rules]
@@ -101,12 +99,7 @@ def rule_pool(
             key=f"seller:{rule.target_seller_id}", strategy=Fixed.name, sellers=sellers, page=page
         )
     elif rule.target_team_id:
-        sellers = list(
-            Seller.objects.filter(memberships__team_id=rule.target_team_id, is_active=True)
-            .exclude(calendars__status="broken")  # never treat an unreadable calendar as free
-            .distinct()
-            .order_by("id")
-        )
+        sellers = team_members(rule.target_team_id)
         strategy = page.routing
         if strategy == "by_country":
             sellers = eligible_by_country(sellers, country or None)
@@ -124,6 +117,20 @@ def rule_pool(
     return pool
 
 
+def active_rules(page_id: Any) -> list[RoutingRule]:
+    """A page's active routing rules in order, with their targets (1 query, none while the
+    process has them memoised; saving or deleting a rule bumps the pages token)."""
+
+    def read() -> list[RoutingRule]:
+        return list(
+            RoutingRule.objects.filter(page_id=page_id, is_active=True)
+            .select_related("target_page", "target_page__seller", "target_seller")
+            .order_by("order", "name")
+        )
+
+    return memo(("routing rules", str(page_id)), read)
+
+
 def candidate_stats(
     sellers: Sequence[Seller],
     *,
@@ -133,11 +140,13 @@ def candidate_stats(
 ) -> list[CandidateStats]:
     """The figures of each seller: load in the trailing window, weight, recency, place,
     and whether they joined inside the window (team join dates read only when
-    ``with_arrival``; only weighted routing needs them). 1–2 queries."""
+    ``with_arrival``; only weighted routing needs them). 2–3 queries: ``last_assigned_at``
+    is read from the rows, as the sellers may come from a memo that predates it."""
     now = now or timezone.now()
     since = now - LOAD_WINDOW
     ids = [s.pk for s in sellers]
     loads = hooks.loads(ids, since)
+    assigned = dict(Seller.objects.filter(pk__in=ids).values_list("pk", "last_assigned_at"))
     joined: dict[Any, dt.datetime] = {}
     if team_id is not None and with_arrival:
         joined = dict(
@@ -154,7 +163,7 @@ def candidate_stats(
                 name=seller.name,
                 load=loads.get(seller.pk, 0),
                 weight=seller.weight,
-                last_assigned_at=seller.last_assigned_at,
+                last_assigned_at=assigned.get(seller.pk),
                 country=str(seller.country or ""),
                 region=seller_region(seller) or "",
                 is_new=arrived > since,

@@ -23,6 +23,9 @@ token).
   are skipped (entries also expire after `SLOTS_CACHE_SECONDS`). Every call goes through
   `integrations.shared_cache.guard`: while Redis is marked down it is skipped at once, and
   the outage is logged there, once.
+- The shared tokens also vouch for what a process keeps in memory (`memo`): a page's
+  meeting types, a team's eligible members and a page's routing rules, read on every
+  booking and changed only by writes that bump them (routing rules bump the pages token).
 Signals (scheduling.signals) bump on model saves and deletes; code that uses
 ``queryset.update()``/``bulk_create`` must call `bump_sellers` (or `bump_pages`) itself.
 """
@@ -34,8 +37,8 @@ import json
 import logging
 import pickle
 import secrets
-from collections.abc import Iterable
-from typing import Any, cast
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
 from django.db import transaction
@@ -53,6 +56,7 @@ SHARED = (GLOBAL, ROSTER, PAGES)  # the tokens every answer depends on
 _PREFIX = "slots:t:"  # int tokens (the string tokens of "slots:v:" are no longer read)
 
 Tokens = dict[str, int]
+T = TypeVar("T")
 
 
 def _version_key(owner: object) -> str:
@@ -126,6 +130,43 @@ def versions(seller_ids: Iterable[object]) -> Tokens | None:
     except shared_cache.Unavailable:
         return None
     return {owner: found[key] for owner, key in zip(owners, keys, strict=True)}
+
+
+#: `memo`'s entries: key → (the shared tokens they were computed under, pickled value).
+_memo: dict[Hashable, tuple[tuple[int, ...], bytes]] = {}
+#: Past this many entries the memo starts again empty (a few per page in practice).
+MEMO_ENTRIES = 512
+
+
+def memo(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept by this process and reused while the `SHARED` tokens are the
+    ones it was computed under: for values only writes that bump those change (a page's
+    meeting types, a team's eligible members, a page's routing rules). One cache round
+    trip instead of the queries; the cache unreachable: computed every time.
+
+    Each caller gets its own copy (kept pickled), so no request sees what another one
+    changed on it. Kept only when computed outside a transaction: inside one it may have
+    read rows of its own that a rollback undoes without bumping any token."""
+    shared = versions(())
+    if shared is None:
+        return compute()
+    stamp = tuple(shared[owner] for owner in SHARED)
+    entry = _memo.get(key)
+    if entry is not None and entry[0] == stamp:
+        # Pickled by this process, from its own database rows.
+        return cast(T, pickle.loads(entry[1]))  # noqa: S301
+    value = compute()
+    if not transaction.get_connection().in_atomic_block:
+        if len(_memo) >= MEMO_ENTRIES:
+            _memo.clear()
+        _memo[key] = (stamp, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+    return value
+
+
+def clear_memo() -> None:
+    """Empty this process's memo (each test starts from nothing: a test database flushed
+    without bumping any token must not be answered from an earlier test's rows)."""
+    _memo.clear()
 
 
 def pages_token() -> int | None:

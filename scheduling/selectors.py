@@ -83,23 +83,43 @@ def public_page(slug: str) -> SchedulingPage:
 
 
 def public_meeting_type(page_slug: str, meeting_type_slug: str) -> MeetingType:
-    """An active meeting type of an active page, with its page and host (1 query).
+    """An active meeting type of an active page, with its page and host (1 query, none
+    while the process has it memoised: `scheduling.cache.memo`).
 
     Raises MeetingType.DoesNotExist otherwise.
     """
-    return MeetingType.objects.select_related("page", "page__seller").get(
-        page__slug=page_slug, page__is_active=True, slug=meeting_type_slug, is_active=True
-    )
+
+    def read() -> MeetingType | None:
+        return (
+            MeetingType.objects.select_related("page", "page__seller")
+            .filter(
+                page__slug=page_slug, page__is_active=True, slug=meeting_type_slug, is_active=True
+            )
+            .first()
+        )
+
+    found = slot_cache.memo(("meeting type", page_slug, meeting_type_slug), read)
+    if found is None:
+        raise MeetingType.DoesNotExist(f"No active meeting type {page_slug}/{meeting_type_slug}.")
+    return found
 
 
-def _team_members(page: SchedulingPage) -> QuerySet[Seller]:
-    return (
-        Seller.objects.filter(memberships__team=page.team_id, is_active=True)
-        # A calendar we cannot read (broken connection) is never treated as free.
-        .exclude(calendars__status="broken")
-        .distinct()
-        .order_by("id")
-    )
+def team_members(team_id: Any) -> list[Seller]:
+    """The active members of a team whose calendar connection is not broken, ordered by id
+    (1 query, none while the process has them memoised: `scheduling.cache.memo`). Their
+    ``last_assigned_at`` may be older than the row's (routing writes it without a token
+    bump): read it from the database where it matters."""
+
+    def read() -> list[Seller]:
+        return list(
+            Seller.objects.filter(memberships__team=team_id, is_active=True)
+            # A calendar we cannot read (broken connection) is never treated as free.
+            .exclude(calendars__status="broken")
+            .distinct()
+            .order_by("id")
+        )
+
+    return slot_cache.memo(("team members", str(team_id)), read)
 
 
 def eligible_sellers(page: SchedulingPage, *, country: str | None = None) -> list[Seller]:
@@ -112,40 +132,14 @@ def eligible_sellers(page: SchedulingPage, *, country: str | None = None) -> lis
     if page.seller_id is not None:
         seller = page.seller
         return [seller] if seller is not None and seller.is_active else []
-    sellers = list(_team_members(page))
+    sellers = team_members(page.team_id)
     if hooks.narrows_by_country(page.routing):
         sellers = eligible_by_country(sellers, country)
     return sellers
 
 
-class SellerRef(NamedTuple):
-    """The few seller columns slot computation needs (cheaper to load than a Seller)."""
-
-    id: uuid.UUID
-    timezone: str
-    country: str
-    region: str
-
-
-def eligible_seller_refs(page: SchedulingPage, *, country: str | None = None) -> list[SellerRef]:
-    """`eligible_sellers` as `SellerRef`s: same choice, without building model instances
-    (the warm slots request runs this on every call)."""
-    if page.seller_id is not None:
-        return [
-            SellerRef(seller.id, seller.timezone, str(seller.country), seller.region)
-            for seller in eligible_sellers(page)
-        ]
-    refs = [
-        SellerRef(*row)
-        for row in _team_members(page).values_list("id", "timezone", "country", "region")
-    ]
-    if hooks.narrows_by_country(page.routing):
-        refs = eligible_by_country(refs, country)
-    return refs
-
-
 class Zoned(Protocol):
-    """A Seller or a SellerRef: what `seller_calendars` reads of a seller."""
+    """What `seller_calendars` reads of a seller."""
 
     @property
     def id(self) -> uuid.UUID: ...
@@ -527,7 +521,7 @@ def _cached_slot_days(
     # Read before the rows they vouch for: a write landing in between leaves tokens that
     # no longer match, never an answer that looks current.
     shared = slot_cache.versions(())
-    sellers = eligible_seller_refs(meeting_type.page, country=country)
+    sellers = eligible_sellers(meeting_type.page, country=country)
     own = slot_cache.versions(seller.id for seller in sellers)
     days = _offered_days(meeting_type, sellers, start, end, timezone, now, exclude_booking_id)
     body = json.dumps(
@@ -544,7 +538,7 @@ def _cached_slot_days(
 
 def _offered_days(
     meeting_type: MeetingType,
-    sellers: Sequence[SellerRef],
+    sellers: Sequence[Zoned],
     start: dt.date,
     end: dt.date,
     timezone: str,

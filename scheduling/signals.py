@@ -54,8 +54,12 @@ def _page_changed(sender: type, instance: Any, **kwargs: Any) -> None:
 
 
 @receiver(busy_changed, dispatch_uid="slots_busy_bulk_changed")
-def _busy_bulk_changed(sender: object, seller_ids: list[Any], **kwargs: Any) -> None:
+def _busy_bulk_changed(
+    sender: object, seller_ids: list[Any], eligibility: bool = False, **kwargs: Any
+) -> None:
     bump_sellers(seller_ids)
+    if eligibility:
+        bump_roster()
 
 
 @receiver(post_save, sender=Seller, dispatch_uid="slots_seller_saved")

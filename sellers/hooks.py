@@ -2,8 +2,9 @@
 ``AppConfig.ready()`` (sellers imports none of them).
 
 - ``busy_changed`` — a signal sent with ``seller_ids`` after a bulk write of busy time or
-  calendar status (``bulk_create``/``update()`` send no model signals). scheduling bumps
-  the slot cache of those sellers.
+  calendar status (``bulk_create``/``update()`` send no model signals), and ``eligibility``
+  True when what changed decides who may be routed at all (a connection marked broken).
+  scheduling bumps the slot cache of those sellers (and the roster's).
 - ``register_booked_ranges(source)`` — where the sellers' own booked meetings come from, so
   a free/busy sync can drop the calendar's copies of our own events. bookings registers.
 """
@@ -36,5 +37,5 @@ def booked_ranges(
     return [tuple(row) for source in _booked_ranges for row in source(seller_id, start, end)]
 
 
-def notify_busy_changed(seller_ids: Iterable[object]) -> None:
-    busy_changed.send(sender=None, seller_ids=list(seller_ids))
+def notify_busy_changed(seller_ids: Iterable[object], *, eligibility: bool = False) -> None:
+    busy_changed.send(sender=None, seller_ids=list(seller_ids), eligibility=eligibility)

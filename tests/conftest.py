@@ -2,6 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from config.translations import compile_catalogs
+from scheduling import cache as slot_cache
 from tests.factories import StaffFactory
 
 # Fixtures of the outbox tests (breakers, stand_in_handler).
@@ -12,6 +13,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Compile the translations changed since their .mo (the build does it too): pytest run
     straight after editing a .po, without `make`, must not test stale translations."""
     compile_catalogs(only_stale=True)
+
+
+@pytest.fixture(autouse=True)
+def empty_memo() -> None:
+    slot_cache.clear_memo()
 
 
 @pytest.fixture

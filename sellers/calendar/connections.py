@@ -140,7 +140,7 @@ def save_refreshed_tokens(connection_id: uuid.UUID | str, tokens: Tokens) -> Non
 
 def mark_broken(connection_id: uuid.UUID | str, error: str) -> None:
     """Flag the connection broken with ``error``: the seller leaves routing until reconnect.
-    Idempotent. Sends ``hooks.busy_changed`` (the slot cache listens)."""
+    Idempotent. Sends ``hooks.busy_changed`` for eligibility (the slot cache listens)."""
     now = timezone.now()
     seller_ids = list(
         CalendarConnection.objects.filter(pk=connection_id).values_list("seller_id", flat=True)
@@ -149,7 +149,7 @@ def mark_broken(connection_id: uuid.UUID | str, error: str) -> None:
         status=Status.BROKEN, last_error=error[:2000], updated_at=now
     )
     logger.warning("calendar connection %s marked broken: %s", connection_id, error)
-    hooks.notify_busy_changed(seller_ids)
+    hooks.notify_busy_changed(seller_ids, eligibility=True)
 
 
 def record_error(connection_id: uuid.UUID | str, error: str) -> None:
