@@ -24,7 +24,7 @@ class BookingsConfig(AppConfig):
                 rows=selectors.booked_time_rows, blocking_statuses=frozenset(BLOCKING_STATUSES)
             )
         )
-        routing_hooks.register_load_counter(selectors.load_counts)
+        routing_hooks.register_load_counter(selectors.load_count)
         sellers_hooks.register_booked_ranges(selectors.booked_ranges)
         track_seller_rows(Booking, uid="booking")
         on_booking_change(sync_outcome)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bookings import tokens
@@ -135,13 +135,16 @@ def booked_ranges(
     )
 
 
-def load_counts(seller_ids: Sequence[Any], since: dt.datetime) -> dict[Any, int]:
-    """For routing (``routing.hooks``): bookings each seller took since ``since``."""
-    return dict(
+def load_count(since: dt.datetime) -> Coalesce:
+    """For routing (``routing.hooks``): over a Seller row, the bookings that seller took
+    since ``since``."""
+    taken = (
         Booking.objects.filter(
-            seller_id__in=seller_ids, status__in=COUNTED_STATUSES, created_at__gte=since
+            seller=OuterRef("pk"), status__in=COUNTED_STATUSES, created_at__gte=since
         )
-        .values_list("seller_id")
-        .annotate(n=Count("id"))
-        .values_list("seller_id", "n")
+        .order_by()
+        .values("seller")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return Coalesce(Subquery(taken), 0)

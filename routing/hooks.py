@@ -1,18 +1,21 @@
 """Hooks routing offers the apps above it; they register in their ``AppConfig.ready()``
 (routing imports none of them).
 
-- ``register_load_counter(counter)`` — how many meetings each seller has taken since a
-  moment: the "load" that lowest-load and weighted routing balance. bookings registers.
+- ``register_load_counter(counter)`` — how many meetings a seller has taken since a
+  moment, as an expression over a ``Seller`` row (read in the same query as the rest of
+  the routing figures): the "load" that lowest-load and weighted routing balance.
+  bookings registers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable
 
-# (seller ids, since) → {seller id: meetings taken since then}; sellers without any omitted.
-LoadCounter = Callable[[Sequence[Any], dt.datetime], Mapping[Any, int]]
+from django.db.models import Expression, IntegerField, Value
+
+# since → an expression over a Seller row: the meetings that seller has taken since then.
+LoadCounter = Callable[[dt.datetime], Expression]
 _load_counter: list[LoadCounter] = []
 
 
@@ -21,6 +24,9 @@ def register_load_counter(counter: LoadCounter) -> None:
     _load_counter[:] = [counter]
 
 
-def loads(seller_ids: Sequence[Any], since: dt.datetime) -> Mapping[Any, int]:
-    """Each seller's load since ``since`` (empty without a registered counter)."""
-    return _load_counter[0](seller_ids, since) if _load_counter else {}
+def load_since(since: dt.datetime) -> Expression:
+    """A seller's load since ``since``, to annotate Seller rows with (0 without a
+    registered counter)."""
+    if _load_counter:
+        return _load_counter[0](since)
+    return Value(0, output_field=IntegerField())

@@ -140,13 +140,18 @@ def candidate_stats(
 ) -> list[CandidateStats]:
     """The figures of each seller: load in the trailing window, weight, recency, place,
     and whether they joined inside the window (team join dates read only when
-    ``with_arrival``; only weighted routing needs them). 2–3 queries: ``last_assigned_at``
-    is read from the rows, as the sellers may come from a memo that predates it."""
+    ``with_arrival``; only weighted routing needs them). 1–2 queries; load and
+    ``last_assigned_at`` come from the rows (the sellers may come from a memo that
+    predates the last assignment)."""
     now = now or timezone.now()
     since = now - LOAD_WINDOW
     ids = [s.pk for s in sellers]
-    loads = hooks.loads(ids, since)
-    assigned = dict(Seller.objects.filter(pk__in=ids).values_list("pk", "last_assigned_at"))
+    recent = {
+        pk: (load, last)
+        for pk, load, last in Seller.objects.filter(pk__in=ids)
+        .annotate(load=hooks.load_since(since))
+        .values_list("pk", "load", "last_assigned_at")
+    }
     joined: dict[Any, dt.datetime] = {}
     if team_id is not None and with_arrival:
         joined = dict(
@@ -161,9 +166,9 @@ def candidate_stats(
             CandidateStats(
                 seller_id=str(seller.pk),
                 name=seller.name,
-                load=loads.get(seller.pk, 0),
+                load=recent[seller.pk][0],
                 weight=seller.weight,
-                last_assigned_at=assigned.get(seller.pk),
+                last_assigned_at=recent[seller.pk][1],
                 country=str(seller.country or ""),
                 region=seller_region(seller) or "",
                 is_new=arrived > since,

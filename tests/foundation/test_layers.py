@@ -84,7 +84,7 @@ def test_bookings_fills_the_hooks_of_the_layers_below() -> None:
 
     source = scheduling_hooks.booked_time()
     assert source is not None and source.rows is selectors.booked_time_rows
-    assert routing_hooks._load_counter == [selectors.load_counts]
+    assert routing_hooks._load_counter == [selectors.load_count]
     assert selectors.booked_ranges in sellers_hooks._booked_ranges
 
 
