@@ -19,6 +19,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django_countries import countries
 from rest_framework import serializers
+from rest_framework.fields import flatten_choices_dict, to_choices_dict
 
 from sellers.fields import TimezoneField as TimezoneModelField
 
@@ -101,7 +102,15 @@ class _NamedChoiceField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         for name in ("max_length", "min_length", "trim_whitespace"):
             kwargs.pop(name, None)  # ModelSerializer passes the model CharField's options
-        super().__init__(choices=self.names(), **kwargs)
+        super().__init__(choices=(), **kwargs)
+
+    def _set_choices(self, choices: Any) -> None:
+        # The names never change: DRF's tables of them are built once per class instead
+        # of for every serializer (each one copies its fields, hundreds of zones each time).
+        tables = _choice_tables(tuple(self.names()))
+        self.grouped_choices, self._choices, self.choice_strings_to_values = tables
+
+    choices = property(serializers.ChoiceField._get_choices, _set_choices)
 
     @staticmethod
     def names() -> list[str]:
@@ -118,6 +127,21 @@ class _NamedChoiceField(serializers.ChoiceField):
         if self.normalise(data) not in self.choices:
             self.fail("invalid_choice", input=repr(data))
         return super().to_internal_value(self.normalise(data))
+
+
+@cache
+def _choice_tables(
+    names: tuple[str, ...],
+) -> tuple[dict[Any, Any], dict[Any, Any], dict[str, Any]]:
+    """What DRF's ChoiceField derives from its choices, for one field class's names."""
+    grouped = to_choices_dict(names)
+    flat = flatten_choices_dict(grouped)
+    return grouped, flat, {str(name): name for name in flat}
+
+
+@cache
+def _country_codes() -> list[str]:
+    return sorted(code for code, _name in countries)
 
 
 @cache
@@ -144,7 +168,7 @@ class CountryCodeField(_NamedChoiceField):
 
     @staticmethod
     def names() -> list[str]:
-        return sorted(code for code, _name in countries)
+        return _country_codes()
 
     def normalise(self, data: str) -> str:
         return data.strip().upper()
