@@ -25,7 +25,8 @@ token).
   the outage is logged there, once.
 - The shared tokens also vouch for what a process keeps in memory (`memo`): a page's
   meeting types, a team's eligible members and a page's routing rules, read on every
-  booking and changed only by writes that bump them (routing rules bump the pages token).
+  booking and changed only by writes that bump them (routing rules bump the pages token);
+  sellers' weekly hours and day overrides are kept under the `HOURS` token as well.
 Signals (scheduling.signals) bump on model saves and deletes; code that uses
 ``queryset.update()``/``bulk_create`` must call `bump_sellers` (or `bump_pages`) itself.
 """
@@ -37,7 +38,7 @@ import json
 import logging
 import pickle
 import secrets
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
@@ -53,6 +54,10 @@ GLOBAL = "global"
 ROSTER = "roster"
 PAGES = "pages"
 SHARED = (GLOBAL, ROSTER, PAGES)  # the tokens every answer depends on
+#: Bumped by any change of anyone's weekly hours or day overrides, with the sellers' own
+#: tokens: what `memo` keeps of hours depends on it, not on the sellers' tokens (which
+#: every booking bumps).
+HOURS = "hours"
 _PREFIX = "slots:t:"  # int tokens (the string tokens of "slots:v:" are no longer read)
 
 Tokens = dict[str, int]
@@ -110,6 +115,12 @@ def bump_pages() -> None:
     transaction.on_commit(lambda: _set_tokens([PAGES]))
 
 
+def bump_hours() -> None:
+    """Invalidate what `memo` keeps of weekly hours and day overrides (anyone's changed)."""
+    _set_tokens([HOURS])
+    transaction.on_commit(lambda: _set_tokens([HOURS]))
+
+
 def versions(seller_ids: Iterable[object]) -> Tokens | None:
     """The current tokens of these sellers and the `SHARED` ones: one `get_many`.
 
@@ -138,19 +149,20 @@ _memo: dict[Hashable, tuple[tuple[int, ...], bytes]] = {}
 MEMO_ENTRIES = 512
 
 
-def memo(key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, kept by this process and reused while the `SHARED` tokens are the
-    ones it was computed under: for values only writes that bump those change (a page's
-    meeting types, a team's eligible members, a page's routing rules). One cache round
-    trip instead of the queries; the cache unreachable: computed every time.
+def memo(key: Hashable, compute: Callable[[], T], *, also: Sequence[str] = ()) -> T:
+    """``compute()``, kept by this process and reused while the `SHARED` tokens (and those
+    named in ``also``, e.g. `HOURS`) are the ones it was computed under: for values only
+    writes that bump those change (a page's meeting types, a team's eligible members, a
+    page's routing rules, sellers' hours). One cache round trip instead of the queries;
+    the cache unreachable: computed every time.
 
     Each caller gets its own copy (kept pickled), so no request sees what another one
     changed on it. Kept only when computed outside a transaction: inside one it may have
     read rows of its own that a rollback undoes without bumping any token."""
-    shared = versions(())
+    shared = versions(also)
     if shared is None:
         return compute()
-    stamp = tuple(shared[owner] for owner in SHARED)
+    stamp = tuple(shared.values())
     entry = _memo.get(key)
     if entry is not None and entry[0] == stamp:
         # Pickled by this process, from its own database rows.

@@ -221,31 +221,47 @@ BusyPairs = defaultdict[str, list[tuple[int, int]]]
 
 
 def _weekly_rules(ids: list[uuid.UUID]) -> defaultdict[str, list[WeeklyRule]]:
-    rules: defaultdict[str, list[WeeklyRule]] = defaultdict(list)
-    # No ordering: the model's (by seller name) would join the sellers for nothing.
-    for seller_id, weekday, start, end in (
-        AvailabilityRule.objects.filter(seller_id__in=ids)
-        .order_by()
-        .values_list("seller_id", "weekday", "start", "end")
-    ):
-        rules[str(seller_id)].append(WeeklyRule(weekday, start, end))
-    return rules
+    """Each seller's weekly hours (1 query, none while memoised: they change rarely)."""
+
+    def read() -> defaultdict[str, list[WeeklyRule]]:
+        rules: defaultdict[str, list[WeeklyRule]] = defaultdict(list)
+        # No ordering: the model's (by seller name) would join the sellers for nothing.
+        for seller_id, weekday, start, end in (
+            AvailabilityRule.objects.filter(seller_id__in=ids)
+            .order_by()
+            .values_list("seller_id", "weekday", "start", "end")
+        ):
+            rules[str(seller_id)].append(WeeklyRule(weekday, start, end))
+        return rules
+
+    return slot_cache.memo(("weekly rules", _ids_key(ids)), read, also=[slot_cache.HOURS])
 
 
 def _day_overrides(
     ids: list[uuid.UUID], reach: _Reach
 ) -> tuple[defaultdict[str, list[DayOverride]], list[DayOverride]]:
-    """Each seller's own overrides, and those for everyone."""
-    own: defaultdict[str, list[DayOverride]] = defaultdict(list)
-    everyone: list[DayOverride] = []
-    for seller_id, day, from_time, to_time, available in AvailabilityOverride.objects.filter(
-        Q(seller_id__in=ids) | Q(seller__isnull=True),
-        date__gte=reach.first_date,
-        date__lte=reach.last_date,
-    ).values_list("seller_id", "date", "start", "end", "available"):
-        override = DayOverride(day, from_time, to_time, available)
-        (everyone if seller_id is None else own[str(seller_id)]).append(override)
-    return own, everyone
+    """Each seller's own overrides, and those for everyone (1 query, none while
+    memoised)."""
+
+    def read() -> tuple[defaultdict[str, list[DayOverride]], list[DayOverride]]:
+        own: defaultdict[str, list[DayOverride]] = defaultdict(list)
+        everyone: list[DayOverride] = []
+        for seller_id, day, from_time, to_time, available in AvailabilityOverride.objects.filter(
+            Q(seller_id__in=ids) | Q(seller__isnull=True),
+            date__gte=reach.first_date,
+            date__lte=reach.last_date,
+        ).values_list("seller_id", "date", "start", "end", "available"):
+            override = DayOverride(day, from_time, to_time, available)
+            (everyone if seller_id is None else own[str(seller_id)]).append(override)
+        return own, everyone
+
+    key = ("day overrides", _ids_key(ids), reach.first_date, reach.last_date)
+    return slot_cache.memo(key, read, also=[slot_cache.HOURS])
+
+
+def _ids_key(ids: Sequence[uuid.UUID]) -> str:
+    """A short memo key for a set of sellers."""
+    return hashlib.sha256(",".join(sorted(map(str, ids))).encode()).hexdigest()
 
 
 def _booked_time(

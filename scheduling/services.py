@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from django.db import transaction
 
 from config.errors import Invalid
-from scheduling.cache import bump_sellers
+from scheduling.cache import bump_hours, bump_sellers
 from scheduling.models import AvailabilityRule
 from sellers.models import Seller
 
@@ -64,4 +64,5 @@ def replace_weekly_rules(*, seller: Seller, rules: Iterable[Span]) -> list[Avail
         for weekday, start, end in sorted(spans)
     )
     bump_sellers([seller.pk])
+    bump_hours()
     return created

@@ -18,7 +18,7 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.dispatch import receiver
 
-from scheduling.cache import bump_global, bump_pages, bump_roster, bump_sellers
+from scheduling.cache import bump_global, bump_hours, bump_pages, bump_roster, bump_sellers
 from scheduling.models import AvailabilityOverride, AvailabilityRule, MeetingType, SchedulingPage
 from sellers.hooks import busy_changed
 from sellers.models import BusyInterval, CalendarConnection, Seller, Team, TeamMembership
@@ -26,6 +26,11 @@ from sellers.models import BusyInterval, CalendarConnection, Seller, Team, TeamM
 
 @receiver(post_save, sender=AvailabilityRule, dispatch_uid="slots_rule_saved")
 @receiver(post_delete, sender=AvailabilityRule, dispatch_uid="slots_rule_deleted")
+def _hours_changed(sender: type, instance: AvailabilityRule, **kwargs: Any) -> None:
+    _seller_row_changed(sender, instance)
+    bump_hours()
+
+
 @receiver(post_save, sender=BusyInterval, dispatch_uid="slots_busy_saved")
 @receiver(post_delete, sender=BusyInterval, dispatch_uid="slots_busy_deleted")
 def _seller_row_changed(sender: type, instance: Any, **kwargs: Any) -> None:
@@ -96,6 +101,7 @@ def _connection_saved(
 @receiver(post_save, sender=AvailabilityOverride, dispatch_uid="slots_override_saved")
 @receiver(post_delete, sender=AvailabilityOverride, dispatch_uid="slots_override_deleted")
 def _override_changed(sender: type, instance: AvailabilityOverride, **kwargs: Any) -> None:
+    bump_hours()
     if instance.seller_id is None:
         bump_global()
     else:

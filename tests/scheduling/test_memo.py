@@ -16,12 +16,15 @@ from routing.services import active_rules, candidate_stats, page_pool, record_as
 from routing.strategies import Choice
 from scheduling import cache as slot_cache
 from scheduling.models import MeetingType
-from scheduling.selectors import public_meeting_type, team_members
+from scheduling.selectors import public_meeting_type, seller_calendars, team_members
+from scheduling.services import replace_weekly_rules
 from sellers.calendar.connections import mark_broken
 from sellers.models import TeamMembership
 from tests.factories import (
+    AvailabilityRuleFactory,
     CalendarConnectionFactory,
     MeetingTypeFactory,
+    OverrideFactory,
     PageFactory,
     SellerFactory,
     TeamFactory,
@@ -143,3 +146,26 @@ def test_routing_reads_last_assigned_at_from_the_row_not_the_memo():
 
     assert team_members(team.pk)[0].last_assigned_at is None  # the memo predates it
     assert candidate_stats(team_members(team.pk))[0].last_assigned_at == at
+
+
+def test_hours_are_memoised_until_anyones_hours_change(django_assert_num_queries):
+    meeting = MeetingTypeFactory()
+    ana = meeting.page.seller
+    AvailabilityRuleFactory(seller=ana, weekday=0)
+    since = dt.datetime(2026, 12, 21, tzinfo=dt.UTC)  # a Monday
+    until = since + dt.timedelta(days=7)
+
+    def hours():
+        (calendar,) = seller_calendars(meeting, [ana], since, until)
+        return [rule.weekday for rule in calendar.rules], len(calendar.overrides)
+
+    assert hours() == ([0], 0)
+    with django_assert_num_queries(2):  # booked and busy time; hours from the memo
+        assert hours() == ([0], 0)
+
+    AvailabilityRuleFactory(seller=ana, weekday=1)
+    assert hours() == ([0, 1], 0)
+    replace_weekly_rules(seller=ana, rules=[(2, dt.time(9), dt.time(12))])  # bulk writes
+    assert hours() == ([2], 0)
+    OverrideFactory(seller=ana, date=dt.date(2026, 12, 24))  # a day off
+    assert hours() == ([2], 1)
