@@ -16,8 +16,11 @@ scenario is bounded in requests and in seconds. Never part of `make test`.
 - one booking at a time: one client booking 40 distinct starts (the latency of
   `POST …/bookings/` over HTTP, target p50 ≤ 50 ms);
 - bookings: 16 clients booking 200 other distinct slot starts of the page (each start
-  once), then the bookings per seller (round robin over 50 sellers: 4 each, ± the busy
-  skips).
+  once), then the routed bookings per seller (all 288 of the three booking runs over 50
+  sellers: 5-6 each, ± the busy skips). Like the GET scenarios it is measured warm: 16
+  clients first book 48 starts of the weeks after the seeded month, unmeasured, so that
+  every worker thread has opened its database connection and every process has its memo
+  (`scheduling.cache.memo`), as in a server that has been up a while.
 
 Run: .venv/bin/python bench/load.py [--seconds 15] [--requests 4000] [--bookings-only]
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/meetroute_load, created and
@@ -57,6 +60,7 @@ import http_load  # noqa: E402
 CONNECTIONS = 16
 BOOKINGS = 200
 SINGLE = 40  # booked one at a time first, for the latency of one booking over HTTP
+WARM = 48  # booked by 16 clients before the measured run, unmeasured
 SELLERS = 50
 #: docs/benchmarks.md, "Targets": warm slots at least this share of the trivial endpoint's
 #: requests per second, and at least this many.
@@ -126,7 +130,8 @@ def trivial_path(port: int) -> str:
 
 
 def seed() -> tuple[str, str, dict[str, str]]:
-    """The 50-seller page: its slots path, bookings path and the 31-day slots query."""
+    """The 50-seller page: its slots path, bookings path and the seeded month's slots
+    query."""
     from zoneinfo import ZoneInfo
 
     from django.utils import timezone
@@ -157,11 +162,20 @@ def clean() -> None:
     bench_slots.clean()
 
 
-def booking_requests(port: int, slots_path: str, bookings_path: str) -> list[http_load.Request]:
-    """One POST per distinct offered start: the first `BOOKINGS` starts of the page."""
+def later_query(query: dict[str, str]) -> dict[str, str]:
+    """The slots query of the four weeks after `query`'s (no seeded bookings or busy time)."""
+    after = dt.date.fromisoformat(query["end"]) + dt.timedelta(days=1)
+    return query | {"start": after.isoformat(), "end": (after + dt.timedelta(days=27)).isoformat()}
+
+
+def booking_requests(
+    port: int, slots_path: str, bookings_path: str, count: int, tag: str
+) -> list[http_load.Request]:
+    """One POST per distinct offered start: the first `count` starts `slots_path` offers."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{slots_path}", timeout=30) as answer:
         days = json.load(answer)["days"]
-    starts = [start for day in days for start in day["slots"]][: SINGLE + BOOKINGS]
+    starts = [start for day in days for start in day["slots"]][:count]
+    assert len(starts) == count, f"{slots_path} offers {len(starts)} starts, not {count}"
     return [
         http_load.Request(
             "POST",
@@ -170,8 +184,8 @@ def booking_requests(port: int, slots_path: str, bookings_path: str) -> list[htt
                 {
                     "start": start,
                     "timezone": bench_slots.ZONE,
-                    "name": f"Load {n}",
-                    "email": f"load{n}@example.com",
+                    "name": f"Load {tag}{n}",
+                    "email": f"load{tag}{n}@example.com",
                 }
             ).encode(),
         )
@@ -184,8 +198,8 @@ def etag_of(port: int, path: str) -> str:
         return str(answer.headers["ETag"])
 
 
-async def scenarios(port: int, paths: tuple[str, str, str], args: argparse.Namespace) -> None:
-    slots_path, bookings_path, trivial = paths
+async def scenarios(port: int, paths: tuple[str, str, str, str], args: argparse.Namespace) -> None:
+    slots_path, later_slots_path, bookings_path, trivial = paths
     limits = {"connections": CONNECTIONS, "total": args.requests, "seconds": args.seconds}
     warm_up = {"connections": CONNECTIONS, "total": 6 * CONNECTIONS, "seconds": args.seconds}
     revisit = http_load.Request(
@@ -211,7 +225,8 @@ async def scenarios(port: int, paths: tuple[str, str, str], args: argparse.Names
             f"(targets: ≥ {WARM_SHARE:g} and ≥ {WARM_RATE:g} req/s)",
             flush=True,
         )
-    requests = booking_requests(port, slots_path, bookings_path)
+    requests = booking_requests(port, slots_path, bookings_path, SINGLE + BOOKINGS, "")
+    warm = booking_requests(port, later_slots_path, bookings_path, WARM, "warm")
     single, bookings = requests[:SINGLE], requests[SINGLE:]
     result = await http_load.run(
         "one booking at a time",
@@ -222,6 +237,14 @@ async def scenarios(port: int, paths: tuple[str, str, str], args: argparse.Names
         seconds=max(args.seconds, 60),
     )
     print(result.line(), flush=True)
+    await http_load.run(
+        "warm-up",
+        port,
+        lambda n: warm[n] if n < len(warm) else None,
+        connections=CONNECTIONS,
+        total=len(warm),
+        seconds=max(args.seconds, 60),
+    )
     result = await http_load.run(
         f"bookings, {len(bookings)} distinct slots",
         port,
@@ -247,7 +270,10 @@ def shares() -> str:
     )
     counts = [got.get(pk, 0) for pk in ids]
     spread = dict(sorted(Counter(counts).items()))
-    return f"bookings per seller: min {min(counts)}, max {max(counts)}; sellers per count {spread}"
+    return (
+        f"{sum(counts)} routed bookings per seller: min {min(counts)}, max {max(counts)}; "
+        f"sellers per count {spread}"
+    )
 
 
 def main() -> int:
@@ -264,6 +290,7 @@ def main() -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     clean()
     slots_path, bookings_path, query = seed()
+    later_slots_path = slots_path + "?" + urllib.parse.urlencode(later_query(query))
     slots_path += "?" + urllib.parse.urlencode(query)
     port = free_port()
     server = start_gunicorn(port)
@@ -275,7 +302,7 @@ def main() -> int:
             f"{args.seconds:g} s per run",
             flush=True,
         )
-        paths = (slots_path, bookings_path, trivial_path(port))
+        paths = (slots_path, later_slots_path, bookings_path, trivial_path(port))
         asyncio.run(scenarios(port, paths, args))
         print(shares(), flush=True)
     finally:
