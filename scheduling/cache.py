@@ -38,6 +38,7 @@ import json
 import logging
 import pickle
 import secrets
+import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
@@ -76,6 +77,7 @@ def _set_tokens(owners: Iterable[object]) -> None:
     keys = {_version_key(owner): _fresh() for owner in owners}
     if not keys:
         return
+    _request.tokens = None  # this thread's own writes are seen by its next memo lookup
     try:
         with shared_cache.guard("slot cache"):
             cache.set_many(keys, timeout=None)
@@ -151,18 +153,18 @@ MEMO_ENTRIES = 512
 
 def memo(key: Hashable, compute: Callable[[], T], *, also: Sequence[str] = ()) -> T:
     """``compute()``, kept by this process and reused while the `SHARED` tokens (and those
-    named in ``also``, e.g. `HOURS`) are the ones it was computed under: for values only
+    named in ``also``: `HOURS`) are the ones it was computed under: for values only
     writes that bump those change (a page's meeting types, a team's eligible members, a
-    page's routing rules, sellers' hours). One cache round trip instead of the queries;
-    the cache unreachable: computed every time.
+    page's routing rules, sellers' hours). One cache round trip per request (`request`)
+    instead of the queries; the cache unreachable: computed every time.
 
     Each caller gets its own copy (kept pickled), so no request sees what another one
     changed on it. Kept only when computed outside a transaction: inside one it may have
     read rows of its own that a rollback undoes without bumping any token."""
-    shared = versions(also)
-    if shared is None:
+    tokens = _memo_tokens()
+    if tokens is None:
         return compute()
-    stamp = tuple(shared.values())
+    stamp = tuple(tokens[owner] for owner in (*SHARED, *also))
     entry = _memo.get(key)
     if entry is not None and entry[0] == stamp:
         # Pickled by this process, from its own database rows.
@@ -173,6 +175,29 @@ def memo(key: Hashable, compute: Callable[[], T], *, also: Sequence[str] = ()) -
             _memo.clear()
         _memo[key] = (stamp, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
     return value
+
+
+#: The tokens `memo` read in this thread's current request, if it is in one (`request`).
+_request = threading.local()
+
+
+def _memo_tokens() -> Tokens | None:
+    """The tokens `memo` checks (`SHARED` and `HOURS`): read once per request, and again
+    after a bump this thread makes; outside a request, at every call."""
+    tokens: Tokens | None = getattr(_request, "tokens", None)
+    if tokens is None:
+        tokens = versions([HOURS])
+        if getattr(_request, "active", False):
+            _request.tokens = tokens
+    return tokens
+
+
+def request(active: bool) -> None:
+    """A request begins (True) or ends (False) in this thread (Django's request signals,
+    scheduling.signals): within it `memo` reads the tokens once, as if at its start;
+    values written meanwhile by others are seen by the next request."""
+    _request.active = active
+    _request.tokens = None
 
 
 def clear_memo() -> None:

@@ -14,14 +14,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.signals import request_finished, request_started
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.dispatch import receiver
 
+from scheduling import cache as slot_cache
 from scheduling.cache import bump_global, bump_hours, bump_pages, bump_roster, bump_sellers
 from scheduling.models import AvailabilityOverride, AvailabilityRule, MeetingType, SchedulingPage
 from sellers.hooks import busy_changed
 from sellers.models import BusyInterval, CalendarConnection, Seller, Team, TeamMembership
+
+
+@receiver(request_started, dispatch_uid="slots_request_started")
+def _request_started(sender: object, **kwargs: Any) -> None:
+    slot_cache.request(active=True)
+
+
+@receiver(request_finished, dispatch_uid="slots_request_finished")
+def _request_finished(sender: object, **kwargs: Any) -> None:
+    slot_cache.request(active=False)
 
 
 @receiver(post_save, sender=AvailabilityRule, dispatch_uid="slots_rule_saved")

@@ -8,6 +8,7 @@ commits (``transaction=True``), as requests do.
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.test.utils import override_settings
 
@@ -58,6 +59,21 @@ def test_a_value_is_reused_as_a_copy_until_a_shared_token_moves(bump):
     assert (again, len(calls)) == ({"v": [1]}, 1)  # its own copy: the change is not seen
     bump()
     assert (slot_cache.memo("k", compute), len(calls)) == ({"v": [2]}, 2)
+
+
+def test_a_request_reads_the_tokens_once_and_sees_its_own_writes():
+    compute, calls = counted([1, 2, 3])
+    slot_cache.request(active=True)
+    try:
+        assert slot_cache.memo("k", compute) == 1
+        cache.set("slots:t:pages", 12345, timeout=None)  # another process's write
+        assert slot_cache.memo("k", compute) == 1  # as at the request's start
+        slot_cache.bump_pages()  # this request's own write
+        assert slot_cache.memo("k", compute) == 2
+    finally:
+        slot_cache.request(active=False)
+    cache.set("slots:t:pages", 6789, timeout=None)
+    assert (slot_cache.memo("k", compute), len(calls)) == (3, 3)  # outside: every call
 
 
 def test_nothing_computed_inside_a_transaction_is_kept():
