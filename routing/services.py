@@ -18,6 +18,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from config import sqlbatch
+from config.shaped import Shaped
 from routing import hooks, scoring
 from routing.models import RoutingDecision, RoutingRule, RoutingState
 from routing.rules import RuleSpec, first_matching
@@ -146,12 +147,8 @@ def candidate_stats(
     now = now or timezone.now()
     since = now - LOAD_WINDOW
     ids = [s.pk for s in sellers]
-    recent = {
-        pk: (load, last)
-        for pk, load, last in Seller.objects.filter(pk__in=ids)
-        .annotate(load=hooks.load_since(since))
-        .values_list("pk", "load", "last_assigned_at")
-    }
+    rows = _RECENT.rows(ids=ids, since=since) if ids else []
+    recent = {pk: (load, last) for pk, load, last in rows}
     joined: dict[Any, dt.datetime] = {}
     if team_id is not None and with_arrival:
         joined = dict(
@@ -175,6 +172,15 @@ def candidate_stats(
             )
         )
     return stats
+
+
+_RECENT = Shaped(
+    lambda shape, ids, since: (
+        Seller.objects.filter(pk__in=ids)
+        .annotate(load=hooks.load_since(since))
+        .values_list("pk", "load", "last_assigned_at")
+    )
+)
 
 
 def locked_cursor(pool: Pool) -> RoutingState:

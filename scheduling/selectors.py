@@ -21,10 +21,11 @@ from typing import Any, NamedTuple, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 
+from config.shaped import Shaped
 from scheduling import cache as slot_cache
 from scheduling import hooks
 from scheduling.eligibility import eligible_by_country
@@ -278,6 +279,25 @@ def _booked_time(
     if source is None:
         return busy, counted
     limited = meeting_type.daily_limit is not None or meeting_type.weekly_limit is not None
+    at = _instants()
+    if connection.vendor == "postgresql":
+        # One row per seller: what blocks and what counts, as arrays (no step per booking).
+        values: dict[str, Any] = {
+            "ids": ids,
+            "busy_from": reach.busy_from,
+            "busy_to": reach.busy_to,
+            "meeting_type": meeting_type.id,
+        }
+        if limited:
+            values |= {"count_from": reach.count_from, "count_to": reach.count_to}
+        if exclude_booking_id is not None:
+            values["exclude"] = exclude_booking_id
+        for seller_id, starts, ends, counted_starts in _BOOKED_ARRAYS.rows(
+            (limited, exclude_booking_id is not None), **values
+        ):
+            busy[seller_id].extend(zip(starts, ends, strict=True))
+            counted[seller_id].extend(map(at, counted_starts))
+        return busy, counted
     query = hooks.BookedTimeQuery(
         seller_ids=ids,
         busy_from=reach.busy_from,
@@ -287,24 +307,7 @@ def _booked_time(
         count_to=reach.count_to,
         exclude_booking_id=exclude_booking_id,
     )
-    rows, blocking, at = source.rows(query).order_by(), source.blocking_statuses, _instants()
-    if connections[rows.db].vendor == "postgresql":
-        # One row per seller: what blocks and what counts, as arrays (no step per booking).
-        blocks = Q(
-            status__in=blocking,
-            blocked_start__lt=reach.busy_to,
-            blocked_end__gt=reach.busy_from,
-        )
-        counts = Q(meeting_type_id=meeting_type.id)
-        for seller_id, starts, ends, counted_starts in _per_seller_arrays(
-            rows,
-            ArrayAgg(_epoch("blocked_start", "FLOOR"), filter=blocks, default=Value([])),
-            ArrayAgg(_epoch("blocked_end", "CEIL"), filter=blocks, default=Value([])),
-            ArrayAgg(_epoch("start", "FLOOR"), filter=counts, default=Value([])),
-        ):
-            busy[seller_id].extend(zip(starts, ends, strict=True))
-            counted[seller_id].extend(map(at, counted_starts))
-        return busy, counted
+    rows, blocking = source.rows(query).order_by(), source.blocking_statuses
     busy_lo, busy_hi = reach.busy_from.timestamp(), reach.busy_to.timestamp()
     type_id = str(meeting_type.id)
     for seller_id, status, booked_type, start, blocked_start, blocked_end in _instant_rows(
@@ -319,6 +322,38 @@ def _booked_time(
     return busy, counted
 
 
+def _booked_arrays(shape: tuple[bool, bool], **values: Any) -> QuerySet[Any]:
+    """`_booked_time`'s read on PostgreSQL: per seller, the blocked ranges of what blocks
+    and the starts of what counts towards the limits, as arrays of epoch seconds."""
+    source = hooks.booked_time()
+    assert source is not None
+    limited, _ = shape
+    query = hooks.BookedTimeQuery(
+        seller_ids=values["ids"],
+        busy_from=values["busy_from"],
+        busy_to=values["busy_to"],
+        meeting_type_id=values["meeting_type"] if limited else None,
+        count_from=values.get("count_from", values["busy_from"]),
+        count_to=values.get("count_to", values["busy_to"]),
+        exclude_booking_id=values.get("exclude"),
+    )
+    blocks = Q(
+        status__in=source.blocking_statuses,
+        blocked_start__lt=values["busy_to"],
+        blocked_end__gt=values["busy_from"],
+    )
+    counts = Q(meeting_type_id=values["meeting_type"])
+    return _per_seller(
+        source.rows(query).order_by(),
+        ArrayAgg(_epoch("blocked_start", "FLOOR"), filter=blocks, default=Value([])),
+        ArrayAgg(_epoch("blocked_end", "CEIL"), filter=blocks, default=Value([])),
+        ArrayAgg(_epoch("start", "FLOOR"), filter=counts, default=Value([])),
+    )
+
+
+_BOOKED_ARRAYS = Shaped(_booked_arrays)
+
+
 def _add_external_busy(busy: BusyPairs, ids: list[uuid.UUID], reach: _Reach) -> None:
     """Adds the sellers' external calendar busy time (`BusyInterval`) to `busy`.
 
@@ -327,38 +362,45 @@ def _add_external_busy(busy: BusyPairs, ids: list[uuid.UUID], reach: _Reach) -> 
     which spilled to disk for a 200-seller month, and a few hundred rows to fetch instead
     of tens of thousands); elsewhere they are grouped here.
     """
-    external, window = overlapping(
-        BusyInterval.objects.filter(seller_id__in=ids),
-        "start",
-        "end",
-        reach.busy_from,
-        reach.busy_to,
-    )
-    external = external.filter(window).order_by()
-    if connections[external.db].vendor == "postgresql":
-        for seller_id, starts, ends in _per_seller_arrays(
-            external, ArrayAgg(_epoch("start", "FLOOR")), ArrayAgg(_epoch("end", "CEIL"))
+    if connection.vendor == "postgresql":
+        for seller_id, starts, ends in _BUSY_ARRAYS.rows(
+            ids=ids, since=reach.busy_from, until=reach.busy_to
         ):
             busy[seller_id].extend(zip(starts, ends, strict=True))
         return
     rows = _instant_rows(
-        external.order_by("seller_id"), ["seller_id"], [("start", "FLOOR"), ("end", "CEIL")]
+        _external_busy(ids, reach.busy_from, reach.busy_to).order_by("seller_id"),
+        ["seller_id"],
+        [("start", "FLOOR"), ("end", "CEIL")],
     )
     # Grouped by seller and cut to (start, end) by groupby() and map() in C.
     for seller_id, group in groupby(rows, key=_first):
         busy[seller_id].extend(map(_start_end, group))
 
 
-def _per_seller_arrays(queryset: QuerySet[Any], *arrays: ArrayAgg) -> list[tuple[Any, ...]]:
+def _external_busy(ids: list[uuid.UUID], since: dt.datetime, until: dt.datetime) -> QuerySet[Any]:
+    """The sellers' external busy time overlapping [since, until)."""
+    external, window = overlapping(
+        BusyInterval.objects.filter(seller_id__in=ids), "start", "end", since, until
+    )
+    return external.filter(window).order_by()
+
+
+_BUSY_ARRAYS = Shaped(
+    lambda shape, ids, since, until: _per_seller(
+        _external_busy(ids, since, until),
+        ArrayAgg(_epoch("start", "FLOOR")),
+        ArrayAgg(_epoch("end", "CEIL")),
+    )
+)
+
+
+def _per_seller(queryset: QuerySet[Any], *arrays: ArrayAgg) -> QuerySet[Any]:
     """PostgreSQL only: the rows of `queryset` (with a `seller_id`) grouped by seller, as
-    (seller id as text, *one list per aggregate in `arrays`), straight from the cursor."""
-    grouped = queryset.values(seller_text=Cast("seller_id", TextField())).annotate(
+    (seller id as text, *one list per aggregate in `arrays`)."""
+    return queryset.values_list(Cast("seller_id", TextField())).annotate(
         **{f"array_{n}": array for n, array in enumerate(arrays)}
     )
-    sql, params = grouped.query.get_compiler(using=queryset.db).as_sql()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def _epoch(name: str, rounding: str) -> Func:

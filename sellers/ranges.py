@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib.postgres.fields import DateTimeRangeField
 from django.db import connections
-from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import F, Func, Q, QuerySet, Value
 
 
@@ -39,5 +38,13 @@ def overlapping(
     filters with it, alone or inside a larger condition."""
     if connections[queryset.db].vendor != "postgresql":
         return queryset, Q(**{f"{start}__lt": until, f"{end}__gt": since})
-    window = DateTimeTZRange(since, until, "[)")
+    # The window built in SQL from its two instants, so each is a plain parameter
+    # (config.shaped puts new values there).
+    window = Func(
+        Value(since),
+        Value(until),
+        Value("[)"),
+        function="TSTZRANGE",
+        output_field=DateTimeRangeField(),
+    )
     return queryset.alias(**{name: span(start, end)}), Q(**{f"{name}__overlap": window})

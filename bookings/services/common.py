@@ -16,12 +16,13 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from bookings import locks
 from bookings.models import BLOCKING_STATUSES, COUNTED_STATUSES, Booking, BookingEvent
 from config import sqlbatch
 from config.errors import DomainError, Invalid
+from config.shaped import Shaped
 from routing import services as routing
 from routing.models import RoutingDecision
 from routing.strategies import CandidateStats, Choice
@@ -183,30 +184,51 @@ def seller_is_free(
     what the lock's previous holder committed): no blocking booking or external busy time
     in the blocked range, and (``check_limits``) the meeting type's daily and weekly limits
     not reached, counted in the seller's zone."""
-    bookings = Booking.objects.filter(seller=seller)
+    periods = _limit_periods(seller, meeting_type, slot.start) if check_limits else []
+    values: dict[str, Any] = {
+        "seller": seller.pk,
+        "since": slot.blocked_start,
+        "until": slot.blocked_end,
+    }
     if exclude_booking_id is not None:
-        bookings = bookings.exclude(pk=exclude_booking_id)
+        values["exclude"] = exclude_booking_id
+    if periods:
+        values["meeting_type"] = meeting_type.pk
+    for n, (first, after, _) in enumerate(periods):
+        values |= {f"from_{n}": first, f"until_{n}": after}
+    limits = tuple(limit for _, _, limit in periods)
+    (reasons,) = _NOT_FREE.rows((limits, exclude_booking_id is not None), **values)
+    return not any(reasons)
+
+
+def _not_free(shape: tuple[tuple[int, ...], bool], **values: Any) -> QuerySet[Seller]:
+    """`seller_is_free`'s read: whether the seller is booked, busy, or at each limit."""
+    limits, _ = shape
+    bookings = Booking.objects.filter(seller_id=values["seller"])
+    if "exclude" in values:
+        bookings = bookings.exclude(pk=values["exclude"])
     overlapping = bookings.filter(
         status__in=BLOCKING_STATUSES,
-        blocked_start__lt=slot.blocked_end,
-        blocked_end__gt=slot.blocked_start,
+        blocked_start__lt=values["until"],
+        blocked_end__gt=values["since"],
     )
     external = BusyInterval.objects.filter(
-        seller=seller, start__lt=slot.blocked_end, end__gt=slot.blocked_start
+        seller_id=values["seller"], start__lt=values["until"], end__gt=values["since"]
     )
     reasons = {"booked": Exists(overlapping), "busy": Exists(external)}
-    limits = _limit_periods(seller, meeting_type, slot.start) if check_limits else []
-    for n, (first, after, limit) in enumerate(limits):
+    for n, limit in enumerate(limits):
         counted = bookings.filter(
-            meeting_type=meeting_type,
+            meeting_type_id=values["meeting_type"],
             status__in=COUNTED_STATUSES,
-            start__gte=first,
-            start__lt=after,
+            start__gte=values[f"from_{n}"],
+            start__lt=values[f"until_{n}"],
         )
         # At least ``limit`` of them: a row at offset limit - 1 (no count of them all).
         reasons[f"limit_{n}"] = Exists(counted[limit - 1 : limit])
-    found = Seller.objects.filter(pk=seller.pk).annotate(**reasons).values_list(*reasons)
-    return not any(found.get())
+    return Seller.objects.filter(pk=values["seller"]).annotate(**reasons).values_list(*reasons)
+
+
+_NOT_FREE = Shaped(_not_free)
 
 
 def _limit_periods(
@@ -443,7 +465,7 @@ def _claim(seller: Seller, claim: Claim, decide: Decide, team_id: Any) -> Bookin
     serialises what the exclusion constraint cannot say (daily/weekly limits): one booking
     of this seller at a time from here on."""
     slot, moving = claim.slot, claim.moving
-    locked = _lock_seller(seller.pk, team_id)
+    locked = _lock_seller(seller, team_id)
     if not seller_is_free(
         seller=locked,
         meeting_type=claim.meeting_type,
@@ -470,20 +492,39 @@ def _claim(seller: Seller, claim: Claim, decide: Decide, team_id: Any) -> Bookin
     return booking
 
 
-def _lock_seller(seller_id: Any, team_id: Any) -> Seller:
-    """The seller's row, locked until the transaction ends, read with what the rest of the
-    claim would otherwise ask in queries of its own (none of it depends on the lock):
+def _lock_seller(seller: Seller, team_id: Any) -> Seller:
+    """Lock the seller's row until the transaction ends, reading with it what the rest of
+    the claim would otherwise ask in queries of its own (none of it depends on the lock):
     ``has_calendar`` (any connection: worth a live check), ``calendar_active`` (the outbox's
     calendar target, ``bookings.outbox.registry``) and, for a team, ``team_calendar_broken``
-    (whether the routing decision needs its note of who was left out)."""
+    (whether the routing decision needs its note of who was left out). Returns ``seller``
+    with those set (the pool's copy, read for this request)."""
+    on_team = team_id is not None
+    values = {"seller": seller.pk} | ({"team": team_id} if on_team else {})
+    (facts,) = _SELLER_FACTS.rows(on_team, **values)
+    names = ["has_calendar", "calendar_active", "team_calendar_broken"]
+    vars(seller).update(zip(names, facts, strict=False))
+    return seller
+
+
+def _seller_facts(on_team: bool, **values: Any) -> QuerySet[Seller]:
+    """`_lock_seller`'s read."""
     connections = CalendarConnection.objects.filter(seller=OuterRef("pk"))
     facts = {
         "has_calendar": Exists(connections),
         "calendar_active": Exists(connections.filter(status="active")),
     }
-    if team_id is not None:
-        facts["team_calendar_broken"] = Exists(routing.calendar_broken_members(team_id))
-    return Seller.objects.select_for_update().annotate(**facts).get(pk=seller_id)
+    if on_team:
+        facts["team_calendar_broken"] = Exists(routing.calendar_broken_members(values["team"]))
+    return (
+        Seller.objects.select_for_update()
+        .filter(pk=values["seller"])
+        .annotate(**facts)
+        .values_list(*facts)
+    )
+
+
+_SELLER_FACTS = Shaped(_seller_facts)
 
 
 def add_event(booking: Booking, kind: str, actor: str, **data: Any) -> None:
