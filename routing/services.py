@@ -174,6 +174,11 @@ def candidate_stats(
     return stats
 
 
+_CURSOR = Shaped(
+    lambda shape, pool_key: RoutingState.objects.filter(pool_key=pool_key).values_list(
+        "last_seller_id"
+    )
+)
 _RECENT = Shaped(
     lambda shape, ids, since: (
         Seller.objects.filter(pk__in=ids)
@@ -230,7 +235,7 @@ def take_turn(
         return choose(pool, candidates, country=country), None
     cursors = RoutingState.objects.filter(pool_key=pool.key)
     for _ in range(TURN_TRIES):
-        known = list(cursors.values_list("last_seller_id", flat=True)[:1])
+        known = [seller_id for (seller_id,) in _CURSOR.rows(pool_key=pool.key)]
         if not known:
             RoutingState.objects.get_or_create(pool_key=pool.key)  # a racing creator may win
             continue
