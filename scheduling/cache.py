@@ -80,7 +80,11 @@ def _set_tokens(owners: Iterable[object]) -> None:
     _request.tokens = None  # this thread's own writes are seen by its next memo lookup
     try:
         with shared_cache.guard("slot cache"):
-            cache.set_many(keys, timeout=None)
+            client = shared_cache.client()
+            if client is None:
+                cache.set_many(keys, timeout=None)
+            else:  # one MSET, as django-redis would store ints (text, no expiry)
+                client.mset({cache.make_key(key): str(token) for key, token in keys.items()})
     except shared_cache.Unavailable:  # the cache being down must not fail a write
         logger.info("slot cache: could not bump %d version(s)", len(keys))
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import F, Func, IntegerField
 from django.utils import timezone as django_timezone
 
 from bookings import metrics, tokens
@@ -33,6 +34,7 @@ from bookings.services.common import (
 )
 from bookings.validation import BookingRequest, check_start_time, clean_request
 from config.errors import Conflict, DomainError, Invalid
+from config.shaped import Shaped
 from routing import services as routing
 from routing.models import RoutingDecision
 from routing.strategies import Fixed
@@ -98,15 +100,22 @@ def _serialise_email(email: str) -> None:
 def _check_frequency(meeting_type: MeetingType, email: str, now: dt.datetime) -> None:
     limit = meeting_type.max_bookings_per_email or settings.MAX_BOOKINGS_PER_EMAIL
     days = meeting_type.frequency_window_days or settings.FREQUENCY_WINDOW_DAYS
-    made = Booking.objects.filter(
-        email=email, status__in=COUNTED_STATUSES, created_at__gte=now - dt.timedelta(days=days)
-    ).count()
+    ((made,),) = _MADE.rows(email=email, since=now - dt.timedelta(days=days))
     if made >= limit:
         raise FrequencyLimit(
             f"This email already has {made} booking(s) in the last {days} days; "
             f"the limit is {limit}.",
             {"email": ["Booking limit reached for this email address."]},
         )
+
+
+_MADE = Shaped(
+    lambda shape, email, since: (
+        Booking.objects.filter(email=email, status__in=COUNTED_STATUSES, created_at__gte=since)
+        .order_by()
+        .values_list(Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    )
+)
 
 
 def create_booking(
