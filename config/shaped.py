@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -37,7 +38,7 @@ class Shaped:
 
     def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
         self._build = build
-        self._compiled: dict[Hashable, Compiled] = {}
+        self._compiled: dict[Hashable, Compiled | None] = {}  # None: matches nothing
 
     def rows(self, shape: Hashable = (), **values: Any) -> list[tuple[Any, ...]]:
         """The rows of ``build(shape, **values)``. ``shape``: whatever else the SQL text
@@ -49,9 +50,14 @@ class Shaped:
             (name, len(value)) for name, value in values.items() if isinstance(value, list)
         )
         key = (shape, lengths)
-        compiled = self._compiled.get(key)
+        if key not in self._compiled:
+            try:
+                self._compiled[key] = self._compile(shape, values)
+            except EmptyResultSet:  # e.g. an empty IN list: no rows, as the ORM answers
+                self._compiled[key] = None
+        compiled = self._compiled[key]
         if compiled is None:
-            compiled = self._compiled[key] = self._compile(shape, values)
+            return []
         sql, template, places = compiled
         params = list(template)
         for position, name, index in places:

@@ -147,8 +147,7 @@ def candidate_stats(
     now = now or timezone.now()
     since = now - LOAD_WINDOW
     ids = [s.pk for s in sellers]
-    rows = _RECENT.rows(ids=ids, since=since) if ids else []
-    recent = {pk: (load, last) for pk, load, last in rows}
+    recent = {pk: (load, last) for pk, load, last in _RECENT.rows(ids=ids, since=since)}
     joined: dict[Any, dt.datetime] = {}
     if team_id is not None and with_arrival:
         joined = dict(
@@ -159,13 +158,14 @@ def candidate_stats(
     stats = []
     for seller in sellers:
         arrived = max(seller.created_at, joined.get(seller.pk, seller.created_at))
+        load, last_assigned_at = recent.get(seller.pk, (0, None))  # None: row deleted since
         stats.append(
             CandidateStats(
                 seller_id=str(seller.pk),
                 name=seller.name,
-                load=recent[seller.pk][0],
+                load=load,
                 weight=seller.weight,
-                last_assigned_at=recent[seller.pk][1],
+                last_assigned_at=last_assigned_at,
                 country=str(seller.country or ""),
                 region=seller_region(seller) or "",
                 is_new=arrived > since,

@@ -89,6 +89,13 @@ def _set_tokens(owners: Iterable[object]) -> None:
         logger.info("slot cache: could not bump %d version(s)", len(keys))
 
 
+def _bump(owners: list[str]) -> None:
+    """New tokens for ``owners`` now, and again after the surrounding transaction commits
+    (a request between the two could have cached pre-commit rows under the first)."""
+    _set_tokens(owners)
+    transaction.on_commit(lambda: _set_tokens(owners))
+
+
 def bump_sellers(seller_ids: Iterable[object]) -> None:
     """Invalidate every cached slot answer that involves any of these sellers.
 
@@ -96,35 +103,29 @@ def bump_sellers(seller_ids: Iterable[object]) -> None:
     Idempotent in effect; never raises for a cache failure.
     """
     owners = sorted({str(seller_id) for seller_id in seller_ids if seller_id is not None})
-    if not owners:
-        return
-    _set_tokens(owners)
-    transaction.on_commit(lambda: _set_tokens(owners))
+    if owners:
+        _bump(owners)
 
 
 def bump_global() -> None:
     """Invalidate every cached slot answer (an override for everyone changed)."""
-    _set_tokens([GLOBAL])
-    transaction.on_commit(lambda: _set_tokens([GLOBAL]))
+    _bump([GLOBAL])
 
 
 def bump_roster() -> None:
     """Invalidate every cached slot answer's list of eligible sellers (membership, a
     seller's own fields or a calendar connection changed)."""
-    _set_tokens([ROSTER])
-    transaction.on_commit(lambda: _set_tokens([ROSTER]))
+    _bump([ROSTER])
 
 
 def bump_pages() -> None:
     """Invalidate every slot answer cached under its URL (a page or meeting type changed)."""
-    _set_tokens([PAGES])
-    transaction.on_commit(lambda: _set_tokens([PAGES]))
+    _bump([PAGES])
 
 
 def bump_hours() -> None:
     """Invalidate what `memo` keeps of weekly hours and day overrides (anyone's changed)."""
-    _set_tokens([HOURS])
-    transaction.on_commit(lambda: _set_tokens([HOURS]))
+    _bump([HOURS])
 
 
 def versions(seller_ids: Iterable[object]) -> Tokens | None:

@@ -333,6 +333,7 @@ def _booked_arrays(shape: tuple[bool, bool], **values: Any) -> QuerySet[Any]:
         busy_from=values["busy_from"],
         busy_to=values["busy_to"],
         meeting_type_id=values["meeting_type"] if limited else None,
+        # Read only with a meeting type (limited): otherwise absent, as Shaped requires.
         count_from=values.get("count_from", values["busy_from"]),
         count_to=values.get("count_to", values["busy_to"]),
         exclude_booking_id=values.get("exclude"),

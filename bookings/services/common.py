@@ -501,7 +501,10 @@ def _lock_seller(seller: Seller, team_id: Any) -> Seller:
     with those set (the pool's copy, read for this request)."""
     on_team = team_id is not None
     values = {"seller": seller.pk} | ({"team": team_id} if on_team else {})
-    (facts,) = _SELLER_FACTS.rows(on_team, **values)
+    found = _SELLER_FACTS.rows(on_team, **values)
+    if not found:  # deleted since the pool was read: nobody to book
+        raise _Busy
+    (facts,) = found
     names = ["has_calendar", "calendar_active", "team_calendar_broken"]
     vars(seller).update(zip(names, facts, strict=False))
     return seller

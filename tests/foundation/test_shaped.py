@@ -49,3 +49,9 @@ def test_a_value_the_orm_writes_into_the_sql_is_refused_at_once():
         read.rows(first=3)
     with pytest.raises(TypeError, match="pass it in the shape"):
         Shaped(lambda shape, **values: Booking.objects.values_list("pk")).rows(flag=None)
+
+
+def test_an_empty_list_matches_nothing_as_the_orm_says():
+    read = Shaped(booked)
+
+    assert read.rows(sellers=[], since=T0) == list(booked((), sellers=[], since=T0)) == []
