@@ -14,8 +14,8 @@ token).
 
 - Tokens are random, not counters: a token evicted from the cache comes back as a NEW
   random value, never as an old one, so an evicted token cannot resurrect an old entry.
-  They are ints, which django-redis stores as plain decimal text, so a script in Redis
-  can compare them (`request_answer`).
+  They are ints, which django-redis stores as plain decimal text, so the bytes MGET
+  returns compare as they are (`request_answer`).
 - Writes bump twice: at once (same request, same test transaction) and again after commit,
   because a request running between the first bump and the commit could have cached
   pre-commit data under the new token.
@@ -44,7 +44,6 @@ from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
 from django.db import transaction
-from redis.exceptions import NoScriptError
 
 from integrations import shared_cache
 
@@ -206,9 +205,11 @@ def request(active: bool) -> None:
 
 
 def clear_memo() -> None:
-    """Empty this process's memo (each test starts from nothing: a test database flushed
-    without bumping any token must not be answered from an earlier test's rows)."""
+    """Empty this process's memo and kept answers (each test starts from nothing: a test
+    database flushed without bumping any token must not be answered from an earlier
+    test's rows)."""
     _memo.clear()
+    _answers.clear()
 
 
 def pages_token() -> int | None:
@@ -246,17 +247,17 @@ def request_answer(key: str) -> Any:
     """The answer stored under the request key `key` (`request_key`) by
     `put_request_answer` if every token it was computed under is still current, else None.
 
-    On Redis one round trip whatever the number of tokens: a script compares them where
-    they live and sends back only the answer. Elsewhere (the local-memory default) two
-    cache calls. Never raises for a cache failure.
+    On Redis, a process keeps the answers it stored or fetched (`_answers`) and serves one
+    after one MGET of its tokens, whatever their number: no script, no answer sent over
+    the wire, nothing unpickled. An answer it does not hold takes two round trips (the
+    entry, then its tokens) and is kept from then on. Elsewhere (the local-memory default)
+    two cache calls. Never raises for a cache failure.
     """
     try:
         with shared_cache.guard("slot cache"):
             client = shared_cache.client()
             if client is not None:
-                raw = _check_and_get(client, cache.make_key(key))
-                # Our own entry in our own Redis, as django-redis pickles every value there.
-                return None if raw is None else pickle.loads(raw)  # noqa: S301
+                return _redis_answer(client, cache.make_key(key))
             entry = cache.get(key)
             if entry is None:
                 return None
@@ -279,51 +280,53 @@ def put_request_answer(key: str, tokens: Tokens, answer: Any) -> None:
                 return
             # One hash: the pickled answer, and per token its Redis key and value as Redis
             # holds it (django-redis writes an int as its decimal text).
-            fields: dict[str | bytes, bytes | str] = {
-                _ANSWER_FIELD: pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
-            }
-            fields.update(
-                {cache.make_key(_version_key(owner)): str(token) for owner, token in tokens.items()}
-            )
+            names = [cache.make_key(_version_key(owner)).encode() for owner in tokens]
+            values = [str(token).encode() for token in tokens.values()]
+            fields: dict[bytes, bytes] = dict(zip(names, values, strict=True))
+            fields[_ANSWER_FIELD] = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
             raw_key = cache.make_key(key)
             pipe = client.pipeline(transaction=True)
             pipe.delete(raw_key)
             pipe.hset(raw_key, mapping=fields)
             pipe.expire(raw_key, SLOTS_CACHE_SECONDS)
             pipe.execute()
+            _keep_answer(raw_key, names, values, answer)
     except shared_cache.Unavailable:
         pass  # the next request computes the answer again
 
 
-_ANSWER_FIELD = "="  # no cache key is "=", so it cannot be mistaken for a token's
-# KEYS[1]: the hash `put_request_answer` wrote. The token keys it names are read without
-# being declared (fine on one Redis server, not on a cluster).
-_CHECK_AND_GET = b"""
-local entry = redis.call('HGETALL', KEYS[1])
-if #entry == 0 then return false end
-local answer, names, wanted = false, {}, {}
-for i = 1, #entry, 2 do
-  if entry[i] == '='  then answer = entry[i + 1]
-  else names[#names + 1] = entry[i]; wanted[#wanted + 1] = entry[i + 1] end
-end
-if #names > 0 then
-  local current = redis.call('MGET', unpack(names))
-  for i = 1, #names do
-    if current[i] ~= wanted[i] then return false end
-  end
-end
-return answer
-"""
-# Redis names a script by the SHA-1 of its text (EVALSHA).
-_CHECK_AND_GET_SHA = hashlib.sha1(_CHECK_AND_GET, usedforsecurity=False).hexdigest()
+_ANSWER_FIELD = b"="  # no cache key is "=", so it cannot be mistaken for a token's
+#: Answers this process stored or fetched, by Redis key: (token keys, their values when
+#: the answer was computed, the answer). Valid exactly as long as the shared entry is
+#: (its tokens unchanged; the key names its minute), so keeping it here changes no
+#: answer, only where it is read from.
+_answers: dict[str, tuple[list[bytes], list[bytes], Any]] = {}
+#: Past this many the process starts again empty (one per page, range and zone asked for
+#: in the current minute).
+ANSWER_ENTRIES = 256
 
 
-def _check_and_get(client: Any, raw_key: str) -> bytes | None:
-    try:
-        return cast(bytes | None, client.evalsha(_CHECK_AND_GET_SHA, 1, raw_key))
-    except NoScriptError:  # a restarted or new Redis server: load it once
-        client.script_load(_CHECK_AND_GET)
-        return cast(bytes | None, client.evalsha(_CHECK_AND_GET_SHA, 1, raw_key))
+def _keep_answer(raw_key: str, names: list[bytes], values: list[bytes], answer: Any) -> None:
+    if len(_answers) >= ANSWER_ENTRIES:
+        _answers.clear()
+    _answers[raw_key] = (names, values, answer)
+
+
+def _redis_answer(client: Any, raw_key: str) -> Any:
+    kept = _answers.get(raw_key)
+    if kept is None:
+        entry: dict[bytes, bytes] = client.hgetall(raw_key)
+        pickled = entry.pop(_ANSWER_FIELD, None)
+        if pickled is None:
+            return None
+        # Our own entry in our own Redis, as django-redis pickles every value there.
+        kept = (list(entry), list(entry.values()), pickle.loads(pickled))  # noqa: S301
+        _keep_answer(raw_key, *kept)
+    names, values, answer = kept
+    if names and client.mget(names) != values:
+        _answers.pop(raw_key, None)
+        return None
+    return answer
 
 
 def put_answer(key: str, tokens: Tokens, answer: Any) -> None:

@@ -2,7 +2,8 @@
 
 A public page asks for the same month again and again; once an answer is cached under its
 URL (`PublicSlotsApi` stores it), answering it needs no database, no DRF request, no
-serializer and one cache round trip (`scheduling.cache.request_answer`). The middleware
+serializer and one cache round trip (`scheduling.cache.request_answer`: its version
+tokens, the answer itself kept by the process). The middleware
 sits after the request id, security and CSP middleware, so those headers are set as on any
 answer; it adds what the skipped layers would (DRF's `Allow` and `Vary`, the frame options,
 the length), counts the request against the public throttle and checks the Host header.

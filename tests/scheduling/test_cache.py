@@ -107,34 +107,66 @@ def test_a_roster_bump_retires_every_cached_answer(db):
     assert slot_cache.cached_answer("slots:r:test-roster") is None
 
 
-# SCRIPT FLUSH reaches every xdist worker's Redis database: these two run on one worker.
-@pytest.mark.xdist_group("redis_scripts")
-def test_request_answer_on_redis_is_one_round_trip_whatever_the_team(db, monkeypatch):
+def _redis_commands(monkeypatch) -> list[str]:
+    """The names of the Redis commands sent from now on."""
     from django_redis import get_redis_connection
 
+    client = get_redis_connection("default")
+    commands: list[str] = []
+    execute = client.execute_command
+    monkeypatch.setattr(
+        client, "execute_command", lambda *a, **kw: commands.append(a[0]) or execute(*a, **kw)
+    )
+    return commands
+
+
+def test_request_answer_on_redis_is_one_mget_whatever_the_team(db, monkeypatch):
     key = slot_cache.request_key("/p/t/slots/", "team=200", 0)
     sellers = [f"s-many-{n}" for n in range(200)]
     slot_cache.put_request_answer(key, slot_cache.versions(sellers), {"body": b"x" * 8000})
-    client = get_redis_connection("default")
-    commands = []
-    execute = client.execute_command
-    monkeypatch.setattr(
-        client, "execute_command", lambda *args, **kw: commands.append(args) or execute(*args, **kw)
-    )
+    commands = _redis_commands(monkeypatch)
 
     assert slot_cache.request_answer(key) == {"body": b"x" * 8000}
-    assert [command[0] for command in commands] == ["EVALSHA"]
+    assert slot_cache.request_answer(key) == {"body": b"x" * 8000}
+    assert commands == ["MGET", "MGET"]
+
+
+def test_another_process_fetches_an_answer_once_then_checks_its_tokens(db, monkeypatch):
+    key = slot_cache.request_key("/p/t/slots/", "fetched", 0)
+    slot_cache.put_request_answer(key, slot_cache.versions(["s16"]), "answer")
+    slot_cache.clear_memo()  # a process that did not store it
+    commands = _redis_commands(monkeypatch)
+
+    assert slot_cache.request_answer(key) == "answer"
+    assert slot_cache.request_answer(key) == "answer"
+    assert commands == ["HGETALL", "MGET", "MGET"]
+
+
+def test_an_answer_gone_from_redis_is_a_miss_for_a_process_that_never_held_it(db):
+    key = slot_cache.request_key("/p/t/slots/", "expired", 0)
+    slot_cache.put_request_answer(key, slot_cache.versions(["s17"]), "answer")
+    slot_cache.clear_memo()
+    cache.delete(key)
+
+    assert slot_cache.request_answer(key) is None
 
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
-@pytest.mark.parametrize("caches", [None, LOCMEM], ids=["redis", "locmem"])
+# "redis, fetched": the answer was stored by another process, this one fetches it first.
+@pytest.mark.parametrize(
+    "caches, fetched",
+    [(None, False), (None, True), (LOCMEM, False)],
+    ids=["redis", "redis, fetched", "locmem"],
+)
 @pytest.mark.parametrize("bump", ["seller", "global", "roster", "pages", "evicted"])
-def test_request_answer_is_retired_by_any_of_its_tokens(db, bump, caches):
+def test_request_answer_is_retired_by_any_of_its_tokens(db, bump, caches, fetched):
     with override_settings(CACHES=caches or settings.CACHES):
         key = slot_cache.request_key("/p/t/slots/", f"bump={bump}", 0)
         slot_cache.put_request_answer(key, slot_cache.versions(["s13", "s14"]), "answer")
+        if fetched:
+            slot_cache.clear_memo()
         slot_cache.bump_sellers(["s15"])  # a seller the answer does not involve
         assert slot_cache.request_answer(key) == "answer"
 
@@ -150,17 +182,6 @@ def test_request_answer_is_retired_by_any_of_its_tokens(db, bump, caches):
             cache.delete("slots:t:s13")
 
         assert slot_cache.request_answer(key) is None
-
-
-@pytest.mark.xdist_group("redis_scripts")
-def test_request_answer_survives_a_redis_that_forgot_the_script(db):
-    from django_redis import get_redis_connection
-
-    key = slot_cache.request_key("/p/t/slots/", "flushed-scripts", 0)
-    slot_cache.put_request_answer(key, slot_cache.versions(["s16"]), "answer")
-    get_redis_connection("default").script_flush()
-
-    assert slot_cache.request_answer(key) == "answer"
 
 
 def test_request_key_is_per_url_and_per_minute():
