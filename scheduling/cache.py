@@ -46,6 +46,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from integrations import shared_cache
+from integrations.tracked_keys import TrackedKeys
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,9 @@ def _set_tokens(owners: Iterable[object]) -> None:
             if client is None:
                 cache.set_many(keys, timeout=None)
             else:  # one MSET, as django-redis would store ints (text, no expiry)
-                client.mset({cache.make_key(key): str(token) for key, token in keys.items()})
+                raw = {cache.make_key(key): str(token) for key, token in keys.items()}
+                client.mset(raw)
+                _tracked_tokens().forget([name.encode() for name in raw])
     except shared_cache.Unavailable:  # the cache being down must not fail a write
         logger.info("slot cache: could not bump %d version(s)", len(keys))
 
@@ -210,6 +213,7 @@ def clear_memo() -> None:
     test's rows)."""
     _memo.clear()
     _answers.clear()
+    _tracked_tokens().clear()
 
 
 def pages_token() -> int | None:
@@ -323,10 +327,24 @@ def _redis_answer(client: Any, raw_key: str) -> Any:
         kept = (list(entry), list(entry.values()), pickle.loads(pickled))  # noqa: S301
         _keep_answer(raw_key, *kept)
     names, values, answer = kept
-    if names and client.mget(names) != values:
+    if names and _tracked_tokens().values(client, names) != values:
         _answers.pop(raw_key, None)
         return None
     return answer
+
+
+#: The tokens' values this process has read, kept current by Redis' reports of changes
+#: (`integrations.tracked_keys`): a warm answer whose tokens are all known needs no round
+#: trip at all.
+_tracked: TrackedKeys | None = None
+
+
+def _tracked_tokens() -> TrackedKeys:
+    global _tracked
+    prefix = cache.make_key(_PREFIX)
+    if _tracked is None or _tracked.prefix != prefix:  # another cache (tests' settings)
+        _tracked = TrackedKeys(prefix)
+    return _tracked
 
 
 def put_answer(key: str, tokens: Tokens, answer: Any) -> None:

@@ -1,5 +1,7 @@
 """Slot cache version tokens: bumped per seller, after commit too, safe when Redis is down."""
 
+import time
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -120,7 +122,7 @@ def _redis_commands(monkeypatch) -> list[str]:
     return commands
 
 
-def test_request_answer_on_redis_is_one_mget_whatever_the_team(db, monkeypatch):
+def test_a_warm_answer_on_redis_needs_no_round_trip_once_its_tokens_are_known(db, monkeypatch):
     key = slot_cache.request_key("/p/t/slots/", "team=200", 0)
     sellers = [f"s-many-{n}" for n in range(200)]
     slot_cache.put_request_answer(key, slot_cache.versions(sellers), {"body": b"x" * 8000})
@@ -128,10 +130,10 @@ def test_request_answer_on_redis_is_one_mget_whatever_the_team(db, monkeypatch):
 
     assert slot_cache.request_answer(key) == {"body": b"x" * 8000}
     assert slot_cache.request_answer(key) == {"body": b"x" * 8000}
-    assert commands == ["MGET", "MGET"]
+    assert commands == ["MGET"]  # the 203 tokens once; then Redis reports their changes
 
 
-def test_another_process_fetches_an_answer_once_then_checks_its_tokens(db, monkeypatch):
+def test_another_process_fetches_an_answer_once_then_trusts_its_tokens(db, monkeypatch):
     key = slot_cache.request_key("/p/t/slots/", "fetched", 0)
     slot_cache.put_request_answer(key, slot_cache.versions(["s16"]), "answer")
     slot_cache.clear_memo()  # a process that did not store it
@@ -139,7 +141,62 @@ def test_another_process_fetches_an_answer_once_then_checks_its_tokens(db, monke
 
     assert slot_cache.request_answer(key) == "answer"
     assert slot_cache.request_answer(key) == "answer"
-    assert commands == ["HGETALL", "MGET", "MGET"]
+    assert commands == ["HGETALL", "MGET"]
+
+
+def _other_process():
+    """A Redis client of its own, as another process has (not our pool, not our code)."""
+    import redis
+    from django_redis import get_redis_connection
+
+    kwargs = get_redis_connection("default").connection_pool.connection_kwargs
+    return redis.Redis(host=kwargs["host"], port=kwargs["port"], db=kwargs["db"])
+
+
+def _soon(check, seconds=2.0):
+    """True once `check()` is, within `seconds` (a report from Redis is on its way)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
+@pytest.mark.parametrize("change", ["write", "delete", "flush"])
+def test_a_token_changed_by_another_process_retires_the_answer_when_redis_reports_it(db, change):
+    key = slot_cache.request_key("/p/t/slots/", f"other={change}", 0)
+    slot_cache.put_request_answer(key, slot_cache.versions(["s18", "s19"]), "answer")
+    assert slot_cache.request_answer(key) == "answer"  # its tokens are now known
+    other, token = _other_process(), cache.make_key("slots:t:s19")
+
+    if change == "write":
+        other.set(token, "12345")
+    elif change == "delete":
+        other.delete(token)
+    else:
+        other.flushdb()
+
+    assert _soon(lambda: slot_cache.request_answer(key) is None)
+
+
+def test_without_its_tracking_connection_the_process_asks_redis_each_time(db, monkeypatch):
+    key = slot_cache.request_key("/p/t/slots/", "untracked", 0)
+    slot_cache.put_request_answer(key, slot_cache.versions(["s20"]), "answer")
+    assert slot_cache.request_answer(key) == "answer"
+    other = _other_process()
+    db_number = str(other.connection_pool.connection_kwargs["db"])
+    (ours,) = [
+        client["id"]
+        for client in other.client_list(_type="pubsub")
+        if client["name"] == "meetroute-tracking" and client["db"] == db_number
+    ]
+    other.client_kill_filter(_id=ours)  # as when Redis restarts
+    commands = _redis_commands(monkeypatch)
+    other.set(cache.make_key("slots:t:s20"), "12345")
+
+    assert slot_cache.request_answer(key) is None  # asked Redis: no report needed
+    assert commands[-1] == "MGET"
 
 
 def test_an_answer_gone_from_redis_is_a_miss_for_a_process_that_never_held_it(db):
@@ -178,10 +235,11 @@ def test_request_answer_is_retired_by_any_of_its_tokens(db, bump, caches, fetche
             slot_cache.bump_roster()
         elif bump == "pages":
             slot_cache.bump_pages()
-        else:
+        else:  # not a bump: on Redis, seen when Redis reports it
             cache.delete("slots:t:s13")
+            assert _soon(lambda: slot_cache.request_answer(key) is None)
 
-        assert slot_cache.request_answer(key) is None
+        assert slot_cache.request_answer(key) is None  # own bumps: at once
 
 
 def test_request_key_is_per_url_and_per_minute():
