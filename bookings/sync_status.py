@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent
+from bookings.outbox.record import after_side_effect
 
 # Provider record ids and the meeting link/place a provider hands back.
 EXTERNAL_FIELDS = frozenset(
@@ -40,8 +41,12 @@ def record_external_ids(*, booking_id: uuid.UUID, **values: str) -> None:
     unknown = set(values) - EXTERNAL_FIELDS
     if unknown:
         raise ValueError(f"not a provider field of a booking: {sorted(unknown)}")
-    if values:
-        Booking.objects.filter(pk=booking_id).update(**values, updated_at=timezone.now())
+    if values:  # a record the provider has made: kept through a database restart
+        after_side_effect(
+            lambda: Booking.objects.filter(pk=booking_id).update(
+                **values, updated_at=timezone.now()
+            )
+        )
 
 
 @transaction.atomic

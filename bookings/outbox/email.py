@@ -4,8 +4,9 @@ booking change (create → confirmation, update → reschedule, cancel → cance
 Idempotent per job: after each message the ESP accepted, its recipient role is recorded in
 ``job.payload["sent_to"]`` (committed at once, outside any transaction), and roles already
 there are skipped, so a retry after the seller's message failed does not resend the
-prospect's. The remaining window is between the ESP accepting a message and that write: a
-worker killed exactly there sends that one message again when the job is reclaimed. That is
+prospect's. That write outlasts a database restart (`record.after_side_effect`). The
+remaining window is between the ESP accepting a message and that write: a worker killed
+exactly there sends that one message again when the job is reclaimed. That is
 the side we choose — a duplicate email, never a lost one (marking before sending would
 lose the email on the same crash). ESPs give no idempotency key to close it further.
 """
@@ -20,6 +21,7 @@ from bookings.models import Booking, BookingStatus
 from bookings.outbox import messages
 from bookings.outbox.models import SyncJob
 from bookings.outbox.payload import secret
+from bookings.outbox.record import after_side_effect
 from integrations.email.fallback import ChannelError, FallbackSender
 
 logger = logging.getLogger(__name__)
@@ -62,4 +64,8 @@ def handle(job: SyncJob, *, sender: FallbackSender | None = None) -> None:
 
 def _save(job: SyncJob, **changes: object) -> None:
     job.payload = {**job.payload, **changes}
-    SyncJob.objects.filter(pk=job.pk).update(payload=job.payload, updated_at=timezone.now())
+    after_side_effect(
+        lambda: SyncJob.objects.filter(pk=job.pk).update(
+            payload=job.payload, updated_at=timezone.now()
+        )
+    )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from bookings.models import Booking, SmsOptOut
 from bookings.outbox.models import SyncJob
 from bookings.outbox.payload import secret
+from bookings.outbox.record import after_side_effect
 from integrations.base import ProviderPermanentError
 from integrations.sms.base import SentSms, SmsSender
 
@@ -125,7 +126,11 @@ def handle(job: SyncJob, sender: SmsSender | None = None) -> None:
     sid = send_sms(booking.phone, body, sender=sender)
     if sid is None:
         return
-    fresh = SyncJob.objects.filter(pk=job.pk).values_list("payload", flat=True).first() or {}
-    payload = {**fresh, "message_ids": [sid]}
-    SyncJob.objects.filter(pk=job.pk).update(payload=payload)
-    job.payload = payload
+
+    def record() -> dict:
+        fresh = SyncJob.objects.filter(pk=job.pk).values_list("payload", flat=True).first()
+        payload = {**(fresh or {}), "message_ids": [sid]}
+        SyncJob.objects.filter(pk=job.pk).update(payload=payload)
+        return payload
+
+    job.payload = after_side_effect(record)

@@ -457,3 +457,39 @@ def test_without_a_fallback_an_esp_refusal_is_permanent(booking, postmark, esp_b
 
     with pytest.raises(ProviderPermanentError, match="recipient refused"):
         email_sync.handle(email_job(booking))
+
+
+def _drop_our_database_connection():
+    """What a PostgreSQL restart does to this process's connection."""
+    import psycopg
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_restart_right_after_sending_does_not_send_the_email_again(booking):
+    job = email_job(booking)
+    sender = FakeEmailSender()
+    accepted_then_restart = FakeEmailSender()
+    accepted_then_restart.send = lambda email: (
+        sender.send(email),
+        email.to == "ana@example.org" and _drop_our_database_connection(),
+    )[0]
+
+    email_sync.handle(job, sender=FallbackSender(accepted_then_restart))
+    job.refresh_from_db()
+    email_sync.handle(job, sender=FallbackSender(sender))
+
+    assert [e.to for e in sender.sent] == ["ana@example.org", "sam@example.com"]
+    assert job.payload["sent_to"] == ["prospect", "seller"]
