@@ -6,7 +6,9 @@ connections) and "the pages" (pages and meeting types). Any write that can chang
 seller's slots replaces the token with a fresh random one (`bump_sellers`, `bump_global`,
 `bump_roster`, `bump_pages`); a slot answer is stored with the tokens it was computed under
 (read BEFORE the rows it was computed from) and is served only while all of them are still
-current (`cached_answer`, `request_answer`), so after a write it is never served again.
+current (`cached_answer`, `request_answer`), so after a write it is never served again
+(by another process: once Redis' report of the bump has reached it, which Redis sends with
+its reply to the writer; see `integrations.tracked_keys`).
 Checking the stored tokens instead of putting them in the key lets a warm request skip the
 roster query (a seller joining a page is seen through the roster token) and, keyed by its
 URL (`request_key`), the meeting type query too (a page edit is seen through the pages
@@ -251,11 +253,12 @@ def request_answer(key: str) -> Any:
     """The answer stored under the request key `key` (`request_key`) by
     `put_request_answer` if every token it was computed under is still current, else None.
 
-    On Redis, a process keeps the answers it stored or fetched (`_answers`) and serves one
-    after one MGET of its tokens, whatever their number: no script, no answer sent over
-    the wire, nothing unpickled. An answer it does not hold takes two round trips (the
-    entry, then its tokens) and is kept from then on. Elsewhere (the local-memory default)
-    two cache calls. Never raises for a cache failure.
+    On Redis, a process keeps the answers it stored or fetched (`_answers`) and checks an
+    answer's tokens against the values it knows (`_tracked`, kept current by Redis'
+    reports): no round trip when all are known, else one MGET of them, whatever their
+    number. An answer it does not hold takes two round trips (the entry, then its
+    tokens) and is kept from then on. Elsewhere (the local-memory default) two cache
+    calls. Never raises for a cache failure.
     """
     try:
         with shared_cache.guard("slot cache"):
