@@ -154,13 +154,16 @@ def versions(seller_ids: Iterable[object]) -> Tokens | None:
     return {owner: found[key] for owner, key in zip(owners, keys, strict=True)}
 
 
-#: `memo`'s entries: key → (the shared tokens they were computed under, pickled value).
-_memo: dict[Hashable, tuple[tuple[int, ...], bytes]] = {}
+#: `memo`'s entries: key → (the shared tokens they were computed under, the value pickled
+#: or, when nobody can change it, as it is; whether it is pickled).
+_memo: dict[Hashable, tuple[tuple[int, ...], Any, bool]] = {}
 #: Past this many entries the memo starts again empty (a few per page in practice).
 MEMO_ENTRIES = 512
 
 
-def memo(key: Hashable, compute: Callable[[], T], *, also: Sequence[str] = ()) -> T:
+def memo(
+    key: Hashable, compute: Callable[[], T], *, also: Sequence[str] = (), copy: bool = True
+) -> T:
     """``compute()``, kept by this process and reused while the `SHARED` tokens (and those
     named in ``also``: `HOURS`) are the ones it was computed under: for values only
     writes that bump those change (a page's meeting types, a team's eligible members, a
@@ -168,21 +171,25 @@ def memo(key: Hashable, compute: Callable[[], T], *, also: Sequence[str] = ()) -
     instead of the queries; the cache unreachable: computed every time.
 
     Each caller gets its own copy (kept pickled), so no request sees what another one
-    changed on it. Kept only when computed outside a transaction: inside one it may have
-    read rows of its own that a rollback undoes without bumping any token."""
+    changed on it; ``copy=False`` for values nobody can change (tuples of frozen values in
+    a read-only mapping), handed to every caller as they are. Kept only when computed
+    outside a transaction: inside one it may have read rows of its own that a rollback
+    undoes without bumping any token."""
     tokens = _memo_tokens()
     if tokens is None:
         return compute()
     stamp = tuple(tokens[owner] for owner in (*SHARED, *also))
     entry = _memo.get(key)
     if entry is not None and entry[0] == stamp:
+        kept, pickled = entry[1], entry[2]
         # Pickled by this process, from its own database rows.
-        return cast(T, pickle.loads(entry[1]))  # noqa: S301
+        return cast(T, pickle.loads(kept) if pickled else kept)  # noqa: S301
     value = compute()
     if not transaction.get_connection().in_atomic_block:
         if len(_memo) >= MEMO_ENTRIES:
             _memo.clear()
-        _memo[key] = (stamp, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+        kept = pickle.dumps(value, pickle.HIGHEST_PROTOCOL) if copy else value
+        _memo[key] = (stamp, kept, copy)
     return value
 
 

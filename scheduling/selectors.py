@@ -13,11 +13,12 @@ import json
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import astuple
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, NamedTuple, Protocol, cast
+from types import MappingProxyType
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -46,6 +47,8 @@ from scheduling.models import (
 )
 from sellers.models import BusyInterval, Seller
 from sellers.ranges import overlapping
+
+T = TypeVar("T")
 
 SlotMap = dict[dt.datetime, tuple[uuid.UUID, ...]]
 
@@ -184,8 +187,8 @@ def seller_calendars(
             SellerCalendar(
                 seller_id=seller.id,
                 timezone=seller.timezone,
-                rules=tuple(rules[key]),
-                overrides=(*own[key], *everyone),
+                rules=rules.get(key, ()),
+                overrides=(*own.get(key, ()), *everyone),
                 busy=BusyTime.from_pairs(busy[key]),
                 counted_starts=tuple(counted[key]),
             )
@@ -221,10 +224,14 @@ class _Reach(NamedTuple):
 BusyPairs = defaultdict[str, list[tuple[int, int]]]
 
 
-def _weekly_rules(ids: list[uuid.UUID]) -> defaultdict[str, list[WeeklyRule]]:
+#: Per seller id (as text): what `memo` hands every caller as it is, so read-only.
+PerSeller = Mapping[str, tuple[T, ...]]
+
+
+def _weekly_rules(ids: list[uuid.UUID]) -> PerSeller[WeeklyRule]:
     """Each seller's weekly hours (1 query, none while memoised: they change rarely)."""
 
-    def read() -> defaultdict[str, list[WeeklyRule]]:
+    def read() -> PerSeller[WeeklyRule]:
         rules: defaultdict[str, list[WeeklyRule]] = defaultdict(list)
         # No ordering: the model's (by seller name) would join the sellers for nothing.
         for seller_id, weekday, start, end in (
@@ -233,18 +240,19 @@ def _weekly_rules(ids: list[uuid.UUID]) -> defaultdict[str, list[WeeklyRule]]:
             .values_list("seller_id", "weekday", "start", "end")
         ):
             rules[str(seller_id)].append(WeeklyRule(weekday, start, end))
-        return rules
+        return _frozen(rules)
 
-    return slot_cache.memo(("weekly rules", _ids_key(ids)), read, also=[slot_cache.HOURS])
+    key = ("weekly rules", _ids_key(ids))
+    return slot_cache.memo(key, read, also=[slot_cache.HOURS], copy=False)
 
 
 def _day_overrides(
     ids: list[uuid.UUID], reach: _Reach
-) -> tuple[defaultdict[str, list[DayOverride]], list[DayOverride]]:
+) -> tuple[PerSeller[DayOverride], tuple[DayOverride, ...]]:
     """Each seller's own overrides, and those for everyone (1 query, none while
     memoised)."""
 
-    def read() -> tuple[defaultdict[str, list[DayOverride]], list[DayOverride]]:
+    def read() -> tuple[PerSeller[DayOverride], tuple[DayOverride, ...]]:
         own: defaultdict[str, list[DayOverride]] = defaultdict(list)
         everyone: list[DayOverride] = []
         for seller_id, day, from_time, to_time, available in AvailabilityOverride.objects.filter(
@@ -254,10 +262,14 @@ def _day_overrides(
         ).values_list("seller_id", "date", "start", "end", "available"):
             override = DayOverride(day, from_time, to_time, available)
             (everyone if seller_id is None else own[str(seller_id)]).append(override)
-        return own, everyone
+        return _frozen(own), tuple(everyone)
 
     key = ("day overrides", _ids_key(ids), reach.first_date, reach.last_date)
-    return slot_cache.memo(key, read, also=[slot_cache.HOURS])
+    return slot_cache.memo(key, read, also=[slot_cache.HOURS], copy=False)
+
+
+def _frozen(lists: Mapping[str, list[T]]) -> PerSeller[T]:
+    return MappingProxyType({key: tuple(values) for key, values in lists.items()})
 
 
 def _ids_key(ids: Sequence[uuid.UUID]) -> str:
