@@ -14,6 +14,7 @@ from integrations.email.fake import FakeEmailSender
 from integrations.email.fallback import FallbackSender
 from tests.factories import BookingFactory, CalendarConnectionFactory, SellerFactory, SyncJobFactory
 from tests.integrations.fake_postmark import FakePostmark
+from tests.integrations.outbox_fixtures import drop_database_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -459,24 +460,6 @@ def test_without_a_fallback_an_esp_refusal_is_permanent(booking, postmark, esp_b
         email_sync.handle(email_job(booking))
 
 
-def _drop_our_database_connection():
-    """What a PostgreSQL restart does to this process's connection."""
-    import psycopg
-    from django.db import connection
-
-    connection.ensure_connection()
-    pid = connection.connection.info.backend_pid
-    settings_dict = connection.settings_dict
-    with psycopg.connect(
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"] or 5432,
-        user=settings_dict["USER"],
-        dbname=settings_dict["NAME"],
-        autocommit=True,
-    ) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_database_restart_right_after_sending_does_not_send_the_email_again(booking):
     job = email_job(booking)
@@ -484,7 +467,7 @@ def test_a_database_restart_right_after_sending_does_not_send_the_email_again(bo
     accepted_then_restart = FakeEmailSender()
     accepted_then_restart.send = lambda email: (
         sender.send(email),
-        email.to == "ana@example.org" and _drop_our_database_connection(),
+        email.to == "ana@example.org" and drop_database_connection(),
     )[0]
 
     email_sync.handle(job, sender=FallbackSender(accepted_then_restart))
