@@ -31,7 +31,7 @@ def cache_long_statements() -> None:
         from psycopg import _queries
     except ImportError:  # SQLite only
         return
-    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", CACHED_STATEMENT_PARAMS) < (
-        CACHED_STATEMENT_PARAMS
-    ):
-        _queries.MAX_CACHED_STATEMENT_PARAMS = CACHED_STATEMENT_PARAMS
+    if hasattr(_queries, "MAX_CACHED_STATEMENT_PARAMS"):
+        _queries.MAX_CACHED_STATEMENT_PARAMS = max(
+            _queries.MAX_CACHED_STATEMENT_PARAMS, CACHED_STATEMENT_PARAMS
+        )
